@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* libnsbox: Linux namespaces and containers. Include this header only. */
+
+#include <nsbox/common.h>
+#include <nsbox/error.h>
+#include <nsbox/namespace.h>
+#include <nsbox/spec.h>
+#include <nsbox/rootfs.h>
+#include <nsbox/container.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** nsbox_version - the library's version string, e.g. "0.1.0". */
+NSBOX_PUBLIC const char *nsbox_version(void);
+
+#ifdef __cplusplus
+}
+#endif

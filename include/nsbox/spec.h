@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <nsbox/common.h>
+#include <nsbox/error.h>
+#include <nsbox/namespace.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A container's configuration, shaped after the OCI runtime-spec's
+ * config.json (runtime-spec 1.2: config.md, config-linux.md). `nsbox run`
+ * builds one in memory; the OCI runtime reads one from a bundle. Both hand it
+ * to nsbox_container_start(). Strings are owned by the spec (malloc'd);
+ * string lists are NULL-terminated.
+ */
+
+typedef struct NsboxMount {
+        char *destination; /* absolute path inside the container */
+        char *type;        /* filesystem type; "bind" or NULL with a "bind"/"rbind" option for bind mounts */
+        char *source;      /* device, host path for binds, or a filesystem-specific name */
+        char **options;    /* mount(8)-style options: "ro", "nosuid", "rbind", "mode=755", ... */
+} NsboxMount;
+
+typedef struct NsboxIdMapping {
+        uint32_t container_id;
+        uint32_t host_id;
+        uint32_t size;
+} NsboxIdMapping;
+
+/* A file that the runtime generates inside the container and bind-mounts at
+ * destination (nsbox extension; the container engines do this for
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf). */
+typedef struct NsboxFile {
+        char *destination;
+        char *content;
+        mode_t mode;
+} NsboxFile;
+
+typedef struct NsboxSpec {
+        char *oci_version;
+
+        struct {
+                bool terminal;
+                char **args; /* args[0] is looked up in PATH from env if it has no '/' */
+                char **env;  /* "KEY=VALUE" */
+                char *cwd;   /* absolute, inside the container */
+                uid_t uid;
+                gid_t gid;
+                gid_t *additional_gids;
+                size_t n_additional_gids;
+                bool no_new_privileges;
+                /* capability sets as bit masks, bit N = capability N (capabilities(7)) */
+                uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+        } process;
+
+        struct {
+                char *path; /* host path of the rootfs */
+                bool readonly;
+        } root;
+
+        char *hostname;
+        char *domainname;
+
+        NsboxMount *mounts;
+        size_t n_mounts;
+
+        struct {
+                /* namespaces[t] is true when the container gets namespace type t; with
+                 * namespace_paths[t] set it joins that namespace instead of making one. */
+                bool namespaces[_NSBOX_NS_MAX];
+                char *namespace_paths[_NSBOX_NS_MAX];
+                NsboxIdMapping *uid_mappings;
+                size_t n_uid_mappings;
+                NsboxIdMapping *gid_mappings;
+                size_t n_gid_mappings;
+                char **masked_paths;
+                char **readonly_paths;
+                char *rootfs_propagation; /* "private" (default), "slave", "shared", "unbindable" */
+        } linux_cfg; /* config.json "linux" ("linux" is a predefined macro in GNU C) */
+
+        /* nsbox extensions; in config.json they travel as "org.nsbox.*" annotations */
+        struct {
+                /* root.path is a read-only lower layer; the container writes to an
+                 * overlayfs upper layer on a tmpfs that is gone when it ends */
+                bool root_overlay;
+                NsboxFile *files;
+                size_t n_files;
+        } ext;
+} NsboxSpec;
+
+/**
+ * nsbox_spec_new - an empty spec: ociVersion set, everything else zero.
+ * Returns: the spec, or NULL when out of memory.
+ */
+NSBOX_PUBLIC NsboxSpec *nsbox_spec_new(void);
+
+/** nsbox_spec_free - free a spec and everything it owns; NULL is accepted. */
+NSBOX_PUBLIC void nsbox_spec_free(NsboxSpec *spec);
+
+/**
+ * nsbox_spec_add_mount - append a mount
+ * @spec: the spec
+ * @destination: absolute path in the container
+ * @type: filesystem type, or NULL for a bind mount
+ * @source: source (may be NULL: then the type is used)
+ * @options: NULL-terminated option list, or NULL
+ *
+ * Returns: 0, -ENOMEM, or -EINVAL when destination is not absolute.
+ */
+NSBOX_PUBLIC int nsbox_spec_add_mount(NsboxSpec *spec, const char *destination, const char *type,
+                                      const char *source, const char *const *options);
+
+/**
+ * nsbox_spec_add_file - append a generated file (see NsboxFile)
+ * Returns: 0, -ENOMEM, or -EINVAL when destination is not absolute.
+ */
+NSBOX_PUBLIC int nsbox_spec_add_file(NsboxSpec *spec, const char *destination, const char *content, mode_t mode);
+
+/**
+ * nsbox_spec_add_default_mounts - the mounts every container engine gives a
+ * container (/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys), with the
+ * options of runc's and crun's spec template (engine defaults, runtime-spec
+ * config.md "Mounts").
+ * Returns: 0 or -ENOMEM.
+ */
+NSBOX_PUBLIC int nsbox_spec_add_default_mounts(NsboxSpec *spec);
+
+/**
+ * nsbox_spec_to_json - serialize as runtime-spec config.json
+ * @spec: the spec
+ * @ret: a malloc'd, NUL-terminated JSON text
+ * Returns: 0 or -ENOMEM.
+ */
+NSBOX_PUBLIC int nsbox_spec_to_json(const NsboxSpec *spec, char **ret);
+
+/**
+ * nsbox_spec_from_json - parse runtime-spec config.json text
+ * @json: the text
+ * @ret: the new spec
+ * @reterr: a description of what was wrong (may be NULL)
+ * Returns: 0, -EINVAL for malformed JSON or a field of the wrong type or
+ * value, -ENOMEM.
+ */
+NSBOX_PUBLIC int nsbox_spec_from_json(const char *json, NsboxSpec **ret, NsboxError **reterr);
+
+/**
+ * nsbox_cap_default_set - the container engines' default capability set
+ * (moby daemon/pkg/oci/caps/defaults.go: CHOWN, DAC_OVERRIDE, FSETID, FOWNER,
+ * MKNOD, NET_RAW, SETGID, SETUID, SETFCAP, SETPCAP, NET_BIND_SERVICE,
+ * SYS_CHROOT, KILL, AUDIT_WRITE).
+ * Returns: the set as a bit mask (bit N = capability N).
+ */
+NSBOX_PUBLIC uint64_t nsbox_cap_default_set(void);
+
+#ifdef __cplusplus
+}
+#endif

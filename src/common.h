@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "basic/macro.h"
+#include "nsbox/nsbox.h"
+
+/* Exit codes of nsbox's own commands (docker/podman convention). */
+#define EXIT_NSBOX_ERROR 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+/* The name a command was called by, for messages: "nsbox run", "lsns", ... */
+extern const char *program_invocation_name_cmd;
+
+/* Print "PROG: MESSAGE\n" to stderr. */
+void log_error(const char *fmt, ...) _printf_(1, 2);
+/* Print "PROG: ERR->message\n" (or strerror(-r) when err is NULL). */
+void log_nsbox_error(const NsboxError *err, int r);
+
+int cmd_run(int argc, char **argv);
+int cmd_lsns(int argc, char **argv);
+int cmd_unshare(int argc, char **argv);
