@@ -1,0 +1,51 @@
+# Shared helpers for the bats suites. Source with: load ../lib
+# Environment from meson: NSBOX (the binary), NSBOX_SRC, NSBOX_BUILD.
+
+: "${NSBOX:=$NSBOX_BUILD/src/nsbox}"
+SHARED_DIR="${NSBOX_SRC}/../shared"
+ALPINE_TAR="$SHARED_DIR/rootfs/alpine-minirootfs-3.20.3-x86_64.tar.gz"
+
+# A cache directory private to the test run, so tests never touch the user's.
+export NSBOX_CACHE_DIR="${NSBOX_BUILD}/test-cache"
+
+# The tutorial's rootfs: Alpine's minirootfs tarball from ../shared, or a
+# busybox rootfs tarball built from the host's busybox-static when ../shared
+# is absent. Sets ROOTFS_TAR and ROOTFS_KIND (alpine|busybox).
+rootfs_tarball() {
+        if [ -f "$ALPINE_TAR" ]; then
+                ROOTFS_TAR=$ALPINE_TAR
+                ROOTFS_KIND=alpine
+                return 0
+        fi
+        ROOTFS_KIND=busybox
+        ROOTFS_TAR="$NSBOX_BUILD/test-busybox-rootfs.tar.gz"
+        [ -f "$ROOTFS_TAR" ] && return 0
+        local d
+        d=$(mktemp -d)
+        mkdir -p "$d"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,var,run}
+        chmod 1777 "$d/tmp"
+        cp /bin/busybox "$d/bin/busybox"
+        local a
+        for a in $(/bin/busybox --list); do
+                [ "$a" = busybox ] || ln -s /bin/busybox "$d/bin/$a"
+        done
+        printf 'NAME="BusyBox"\nID=busybox\nPRETTY_NAME="nsbox test rootfs (busybox)"\n' >"$d/etc/os-release"
+        printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$d/etc/passwd"
+        printf 'root:x:0:\nnogroup:x:65534:\n' >"$d/etc/group"
+        echo localhost >"$d/etc/hostname"
+        printf '127.0.0.1 localhost\n' >"$d/etc/hosts"
+        tar -C "$d" --numeric-owner -czf "$ROOTFS_TAR.tmp" . && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
+        rm -rf "$d"
+}
+
+# Counts of things a run could leave behind, to compare before and after.
+leak_snapshot() {
+        grep -cE 'nsbox' /proc/self/mountinfo || true
+        pgrep -c -f "^$NSBOX " || true
+        find "$NSBOX_CACHE_DIR" -maxdepth 3 -name '*.tmp*' 2>/dev/null | wc -l
+}
+
+# Run as the unprivileged user nobody (through setpriv, no PAM, no NSS login).
+as_nobody() {
+        setpriv --reuid=65534 --regid=65534 --clear-groups --reset-env -- "$@"
+}
