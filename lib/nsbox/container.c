@@ -1,2 +1,464 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "nsbox/nsbox.h"
+/*
+ * Starting a container: the parent clones a child into new namespaces
+ * (clone3(2) with CLONE_PIDFD); the child sets itself up and execs. They talk
+ * over a SOCK_SEQPACKET socketpair (crun's sync socket): the child reports the
+ * first error of its setup as a typed message, so the caller sees
+ * "mount proc on /proc: Permission denied" instead of "child exited 1". The
+ * child's end is O_CLOEXEC: after "exec now", EOF means the exec succeeded.
+ */
+#include <grp.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "basic/fileio.h"
+#include "basic/macro.h"
+#include "basic/missing.h"
+#include "nsbox/internal.h"
+
+struct NsboxContainer {
+        pid_t pid;
+        int pidfd;
+        bool reaped;
+        int status;
+};
+
+enum {
+        SYNC_ERROR = 1,     /* child -> parent: setup failed (or exec failed) */
+        SYNC_EXEC = 2,      /* child -> parent: about to exec */
+        SYNC_IDMAP_DONE = 3, /* parent -> child: id maps written, go on */
+};
+
+enum {
+        SYNC_FLAG_EXEC = 1, /* the error is execve(2)'s */
+};
+
+struct sync_msg {
+        uint32_t type;
+        int32_t code;
+        uint32_t flags;
+        char text[2048];
+};
+
+/* Marker prefix in NsboxError.message for exec failures; see
+ * nsbox_container_exec_failed(). Not shown: the caller strips it. */
+#define EXEC_MARK "\x01"
+
+static void child_report(int sync_fd, int code, uint32_t flags, const NsboxError *err)
+{
+        struct sync_msg m = { .type = SYNC_ERROR, .code = code < 0 ? -code : code, .flags = flags };
+        if (err && err->message)
+                snprintf(m.text, sizeof(m.text), "%s", err->message);
+        else
+                snprintf(m.text, sizeof(m.text), "%s", strerror(m.code));
+        (void) !send(sync_fd, &m, offsetof(struct sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL);
+}
+
+static int write_id_maps(pid_t pid, const NsboxSpec *spec, NsboxError **reterr)
+{
+        char path[64], buf[4096];
+        size_t n = 0;
+
+        if (spec->linux_cfg.n_gid_mappings > 0) {
+                snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+                /* writable only where the kernel has the file; "deny" is what an
+                 * unprivileged writer must do before gid_map (user_namespaces(7)) */
+                if (geteuid() != 0)
+                        (void) write_string_file_at(AT_FDCWD, path, "deny");
+        }
+        for (int which = 0; which < 2; which++) {
+                const NsboxIdMapping *m = which ? spec->linux_cfg.gid_mappings : spec->linux_cfg.uid_mappings;
+                size_t cnt = which ? spec->linux_cfg.n_gid_mappings : spec->linux_cfg.n_uid_mappings;
+                if (cnt == 0)
+                        continue;
+                n = 0;
+                for (size_t i = 0; i < cnt && n < sizeof(buf) - 40; i++)
+                        n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%u %u %u\n", m[i].container_id,
+                                               m[i].host_id, m[i].size);
+                snprintf(path, sizeof(path), "/proc/%d/%s", pid, which ? "gid_map" : "uid_map");
+                int r = write_string_file_at(AT_FDCWD, path, buf);
+                if (r < 0)
+                        return nsbox_error_set(reterr, r, "write %s", which ? "gid_map" : "uid_map");
+        }
+        return 0;
+}
+
+static int join_namespaces(const NsboxSpec *spec, NsboxError **reterr)
+{
+        /* The user namespace first: it decides what we may do in the others. */
+        static const NsboxNsType order[] = { NSBOX_NS_USER, NSBOX_NS_MNT, NSBOX_NS_NET, NSBOX_NS_UTS,
+                                             NSBOX_NS_IPC,  NSBOX_NS_CGROUP, NSBOX_NS_TIME };
+        for (size_t i = 0; i < ELEMENTSOF(order); i++) {
+                const char *p = spec->linux_cfg.namespace_paths[order[i]];
+                if (!spec->linux_cfg.namespaces[order[i]] || !p)
+                        continue;
+                _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return nsbox_error_set(reterr, errno, "open %s namespace '%s'",
+                                               nsbox_ns_type_name(order[i]), p);
+                if (setns(fd, (int) nsbox_ns_type_clone_flag(order[i])) < 0)
+                        return nsbox_error_set(reterr, errno, "join %s namespace '%s'",
+                                               nsbox_ns_type_name(order[i]), p);
+        }
+        return 0;
+}
+
+static int set_user(const NsboxSpec *spec, NsboxError **reterr)
+{
+        if (setgroups(spec->process.n_additional_gids, spec->process.additional_gids) < 0 && errno != EPERM)
+                return nsbox_error_set(reterr, errno, "setgroups");
+        if (setresgid(spec->process.gid, spec->process.gid, spec->process.gid) < 0)
+                return nsbox_error_set(reterr, errno, "setgid %u", (unsigned) spec->process.gid);
+        if (spec->process.uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return nsbox_error_set(reterr, errno, "keep capabilities");
+        if (setresuid(spec->process.uid, spec->process.uid, spec->process.uid) < 0)
+                return nsbox_error_set(reterr, errno, "setuid %u", (unsigned) spec->process.uid);
+        return 0;
+}
+
+static const char *env_get(char **env, const char *key)
+{
+        size_t l = strlen(key);
+        for (char **e = env; e && *e; e++)
+                if (strneq(*e, key, l) && (*e)[l] == '=')
+                        return *e + l + 1;
+        return NULL;
+}
+
+/* execve with a PATH search in the container's own PATH (never the host's). */
+static int exec_command(char **args, char **env)
+{
+        const char *cmd = args[0];
+        if (strchr(cmd, '/')) {
+                execve(cmd, args, env);
+                return negative_errno();
+        }
+        const char *path = env_get(env, "PATH");
+        if (!path)
+                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        int result = -ENOENT;
+        const char *p = path;
+        for (;;) {
+                const char *colon = strchrnul(p, ':');
+                char full[4096];
+                int len = snprintf(full, sizeof(full), "%.*s%s%s", (int) (colon - p), p, colon == p ? "" : "/",
+                                   cmd);
+                if (len > 0 && (size_t) len < sizeof(full)) {
+                        execve(full, args, env);
+                        /* keep looking past "not here"; remember "there but unusable" */
+                        if (errno == EACCES || errno == ENOEXEC || errno == EPERM)
+                                result = -errno;
+                        else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+                                return negative_errno();
+                }
+                if (!*colon)
+                        break;
+                p = colon + 1;
+        }
+        return result;
+}
+
+_noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int parent_pidfd)
+{
+        const NsboxSpec *spec = ctx->spec;
+        NsboxError *err = NULL;
+        int r;
+
+        /* Die with the parent. The parent may have died before the prctl took
+         * effect: its pidfd, opened before clone, tells us race-free. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+                r = nsbox_error_set(&err, errno, "set parent-death signal");
+                goto fail;
+        }
+        struct pollfd pfd = { .fd = parent_pidfd, .events = POLLIN };
+        if (poll(&pfd, 1, 0) != 0)
+                _exit(EXIT_FAILURE);
+        safe_close(parent_pidfd);
+
+        if (ctx->spec->linux_cfg.namespaces[NSBOX_NS_USER] && !ctx->spec->linux_cfg.namespace_paths[NSBOX_NS_USER] &&
+            (ctx->spec->linux_cfg.n_uid_mappings || ctx->spec->linux_cfg.n_gid_mappings)) {
+                struct sync_msg m;
+                ssize_t n = recv(sync_fd, &m, sizeof(m), 0);
+                if (n < (ssize_t) offsetof(struct sync_msg, text) || m.type != SYNC_IDMAP_DONE)
+                        _exit(EXIT_FAILURE); /* the parent failed and says why itself */
+        }
+
+        r = join_namespaces(spec, &err);
+        if (r < 0)
+                goto fail;
+
+        if (spec->linux_cfg.namespaces[NSBOX_NS_MNT]) {
+                r = nsbox_mount_setup_rootfs(ctx, &err);
+                if (r < 0)
+                        goto fail;
+        }
+
+        if (spec->hostname && spec->linux_cfg.namespaces[NSBOX_NS_UTS] &&
+            sethostname(spec->hostname, strlen(spec->hostname)) < 0) {
+                r = nsbox_error_set(&err, errno, "set hostname '%s'", spec->hostname);
+                goto fail;
+        }
+        if (spec->domainname && spec->linux_cfg.namespaces[NSBOX_NS_UTS] &&
+            setdomainname(spec->domainname, strlen(spec->domainname)) < 0) {
+                r = nsbox_error_set(&err, errno, "set domain name '%s'", spec->domainname);
+                goto fail;
+        }
+        if (spec->linux_cfg.namespaces[NSBOX_NS_NET] && !spec->linux_cfg.namespace_paths[NSBOX_NS_NET]) {
+                r = nsbox_net_loopback_up(&err);
+                if (r < 0)
+                        goto fail;
+        }
+
+        const char *cwd = spec->process.cwd ? spec->process.cwd : "/";
+        if (chdir(cwd) < 0) {
+                r = nsbox_error_set(&err, errno, "workdir '%s'", cwd);
+                goto fail;
+        }
+
+        /* A new session: no controlling terminal of the host's can be reached
+         * (TIOCSTI, bubblewrap CVE-2017-5226). */
+        if (setsid() < 0) {
+                r = nsbox_error_set(&err, errno, "setsid");
+                goto fail;
+        }
+
+        r = set_user(spec, &err);
+        if (r < 0)
+                goto fail;
+        r = nsbox_caps_apply(spec, &err);
+        if (r < 0)
+                goto fail;
+        if (spec->process.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                r = nsbox_error_set(&err, errno, "set no_new_privs");
+                goto fail;
+        }
+
+        /* No fd but 0, 1 and 2 reaches the container (runc CVE-2024-21626):
+         * everything else is close-on-exec from here, the sync socket too. */
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+                r = nsbox_error_set(&err, errno, "close fds");
+                goto fail;
+        }
+
+        struct sync_msg m = { .type = SYNC_EXEC };
+        (void) !send(sync_fd, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL);
+
+        r = exec_command(spec->process.args, spec->process.env);
+        nsbox_error_set(&err, r, "exec '%s'", spec->process.args[0]);
+        child_report(sync_fd, r, SYNC_FLAG_EXEC, err);
+        _exit(r == -ENOENT ? 127 : 126);
+
+fail:
+        child_report(sync_fd, r, 0, err);
+        _exit(125);
+}
+
+static int validate_spec(const NsboxSpec *spec, NsboxError **reterr)
+{
+        if (!spec->root.path || !*spec->root.path)
+                return nsbox_error_set_message(reterr, EINVAL, "spec: root.path is not set");
+        if (!spec->process.args || !spec->process.args[0] || !*spec->process.args[0])
+                return nsbox_error_set_message(reterr, EINVAL, "spec: process.args is empty");
+        if (spec->hostname && strlen(spec->hostname) > 64)
+                return nsbox_error_set_message(reterr, EINVAL,
+                                               "hostname '%s' is %zu bytes long; the limit is 64", spec->hostname,
+                                               strlen(spec->hostname));
+        if (spec->hostname && !spec->linux_cfg.namespaces[NSBOX_NS_UTS])
+                return nsbox_error_set_message(reterr, EINVAL, "spec: a hostname needs a uts namespace");
+        if (spec->linux_cfg.namespaces[NSBOX_NS_PID] && spec->linux_cfg.namespace_paths[NSBOX_NS_PID])
+                return nsbox_error_set_message(reterr, EOPNOTSUPP,
+                                               "spec: joining an existing pid namespace is not supported yet");
+        if (spec->linux_cfg.namespaces[NSBOX_NS_TIME] && spec->linux_cfg.namespace_paths[NSBOX_NS_TIME])
+                return nsbox_error_set_message(reterr, EOPNOTSUPP,
+                                               "spec: joining an existing time namespace is not supported yet");
+        if (!spec->linux_cfg.namespaces[NSBOX_NS_MNT] || spec->linux_cfg.namespace_paths[NSBOX_NS_MNT])
+                return nsbox_error_set_message(reterr, EINVAL, "spec: a container needs a new mount namespace");
+        return 0;
+}
+
+static int wait_child_gone(int pidfd, siginfo_t *si)
+{
+        for (;;) {
+                memset(si, 0, sizeof(*si));
+                if (waitid(P_PIDFD, (id_t) pidfd, si, WEXITED) == 0)
+                        return 0;
+                if (errno != EINTR)
+                        return negative_errno();
+        }
+}
+
+int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxError **reterr)
+{
+        int r = validate_spec(spec, reterr);
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *stage = NULL;
+        r = nsbox_runtime_dir(&stage);
+        if (r < 0)
+                return nsbox_error_set(reterr, r, "runtime directory");
+
+        bool new_userns = spec->linux_cfg.namespaces[NSBOX_NS_USER] && !spec->linux_cfg.namespace_paths[NSBOX_NS_USER];
+        NsboxSetupContext ctx = {
+                .spec = spec,
+                .stage_dir = stage,
+                .in_userns = spec->linux_cfg.namespaces[NSBOX_NS_USER] || geteuid() != 0,
+        };
+
+        uint64_t flags = CLONE_PIDFD;
+        for (int t = 0; t < _NSBOX_NS_MAX; t++)
+                if (spec->linux_cfg.namespaces[t] && !spec->linux_cfg.namespace_paths[t])
+                        flags |= nsbox_ns_type_clone_flag((NsboxNsType) t);
+
+        _cleanup_close_ int parent_pidfd = sys_pidfd_open(getpid(), 0);
+        if (parent_pidfd < 0)
+                return nsbox_error_set(reterr, errno, "pidfd_open");
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return nsbox_error_set(reterr, errno, "socketpair");
+        _cleanup_close_ int sync_parent = sv[0];
+        _cleanup_close_ int sync_child = sv[1];
+
+        int pidfd = -1;
+        struct clone_args args = {
+                .flags = flags,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        /* Make sure stdio buffers are empty so nothing is written twice. */
+        fflush(NULL);
+        pid_t pid = sys_clone3(&args, sizeof(args));
+        if (pid < 0)
+                return nsbox_error_set(reterr, errno, "clone3 into new namespaces");
+        if (pid == 0) {
+                safe_close(sync_parent);
+                child_main(&ctx, sync_child, parent_pidfd);
+        }
+        sync_child = safe_close(sync_child);
+
+        /* From here the child exists: every failure kills and reaps it. */
+        NsboxContainer *c = calloc(1, sizeof(*c));
+        if (!c) {
+                sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+                siginfo_t si;
+                wait_child_gone(pidfd, &si);
+                safe_close(pidfd);
+                return -ENOMEM;
+        }
+        c->pid = pid;
+        c->pidfd = pidfd;
+
+        if (new_userns && (spec->linux_cfg.n_uid_mappings || spec->linux_cfg.n_gid_mappings)) {
+                r = write_id_maps(pid, spec, reterr);
+                if (r < 0)
+                        goto fail;
+                struct sync_msg m = { .type = SYNC_IDMAP_DONE };
+                if (send(sync_parent, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0) {
+                        r = nsbox_error_set(reterr, errno, "sync with container");
+                        goto fail;
+                }
+        }
+
+        bool exec_announced = false;
+        for (;;) {
+                struct sync_msg m;
+                ssize_t n = recv(sync_parent, &m, sizeof(m), 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = nsbox_error_set(reterr, errno, "sync with container");
+                        goto fail;
+                }
+                if (n == 0)
+                        break;
+                if (n < (ssize_t) offsetof(struct sync_msg, text))
+                        continue;
+                if (m.type == SYNC_EXEC) {
+                        exec_announced = true;
+                        continue;
+                }
+                if (m.type == SYNC_ERROR) {
+                        m.text[sizeof(m.text) - 1] = 0;
+                        int code = m.code > 0 ? m.code : EIO;
+                        if (m.flags & SYNC_FLAG_EXEC)
+                                r = nsbox_error_set_message(reterr, code, EXEC_MARK "%s", m.text);
+                        else
+                                r = nsbox_error_set_message(reterr, code, "%s", m.text);
+                        goto fail;
+                }
+        }
+        if (!exec_announced) {
+                /* EOF without a word: the child died during setup. */
+                siginfo_t si;
+                wait_child_gone(c->pidfd, &si);
+                c->reaped = true;
+                if (si.si_code == CLD_EXITED)
+                        r = nsbox_error_set_message(reterr, EIO, "container setup ended with status %d",
+                                                    si.si_status);
+                else
+                        r = nsbox_error_set_message(reterr, EIO, "container setup killed by signal %d (%s)",
+                                                    si.si_status, strsignal(si.si_status));
+                goto fail;
+        }
+
+        *ret = c;
+        return 0;
+fail:
+        nsbox_container_free(c);
+        return r;
+}
+
+bool nsbox_container_exec_failed(const NsboxError *err)
+{
+        return err && err->message && err->message[0] == EXEC_MARK[0];
+}
+
+int nsbox_container_wait(NsboxContainer *c, int *ret_status)
+{
+        if (!c->reaped) {
+                siginfo_t si = { 0 };
+                if (waitid(P_PIDFD, (id_t) c->pidfd, &si, WEXITED) < 0)
+                        return negative_errno();
+                c->reaped = true;
+                c->status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+        }
+        if (ret_status)
+                *ret_status = c->status;
+        return 0;
+}
+
+int nsbox_container_kill(NsboxContainer *c, int sig)
+{
+        if (c->reaped)
+                return -ESRCH;
+        if (sys_pidfd_send_signal(c->pidfd, sig, NULL, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+pid_t nsbox_container_pid(const NsboxContainer *c)
+{
+        return c->pid;
+}
+
+int nsbox_container_pidfd(const NsboxContainer *c)
+{
+        return c->pidfd;
+}
+
+void nsbox_container_free(NsboxContainer *c)
+{
+        if (!c)
+                return;
+        if (!c->reaped) {
+                siginfo_t si;
+                sys_pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+                wait_child_gone(c->pidfd, &si);
+        }
+        safe_close(c->pidfd);
+        free(c);
+}

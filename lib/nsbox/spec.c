@@ -1,2 +1,602 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The in-memory container configuration and its config.json form
+ * (runtime-spec 1.2: config.md, config-linux.md). */
+#include <jansson.h>
+#include <linux/capability.h>
+#include <sys/capability.h>
+
+#include "basic/macro.h"
 #include "nsbox/nsbox.h"
+
+static char **strv_dup(const char *const *l)
+{
+        size_t n = 0;
+        if (l)
+                while (l[n])
+                        n++;
+        char **r = calloc(n + 1, sizeof(char *));
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if (!(r[i] = strdup(l[i]))) {
+                        strv_free(r);
+                        return NULL;
+                }
+        return r;
+}
+
+NsboxSpec *nsbox_spec_new(void)
+{
+        NsboxSpec *s = calloc(1, sizeof(*s));
+        if (!s)
+                return NULL;
+        s->oci_version = strdup("1.2.0");
+        if (!s->oci_version) {
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+void nsbox_spec_free(NsboxSpec *s)
+{
+        if (!s)
+                return;
+        free(s->oci_version);
+        strv_free(s->process.args);
+        strv_free(s->process.env);
+        free(s->process.cwd);
+        free(s->process.additional_gids);
+        free(s->root.path);
+        free(s->hostname);
+        free(s->domainname);
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                free(s->mounts[i].destination);
+                free(s->mounts[i].type);
+                free(s->mounts[i].source);
+                strv_free(s->mounts[i].options);
+        }
+        free(s->mounts);
+        for (int t = 0; t < _NSBOX_NS_MAX; t++)
+                free(s->linux_cfg.namespace_paths[t]);
+        free(s->linux_cfg.uid_mappings);
+        free(s->linux_cfg.gid_mappings);
+        strv_free(s->linux_cfg.masked_paths);
+        strv_free(s->linux_cfg.readonly_paths);
+        free(s->linux_cfg.rootfs_propagation);
+        for (size_t i = 0; i < s->ext.n_files; i++) {
+                free(s->ext.files[i].destination);
+                free(s->ext.files[i].content);
+        }
+        free(s->ext.files);
+        free(s);
+}
+
+int nsbox_spec_add_mount(NsboxSpec *s, const char *destination, const char *type, const char *source,
+                         const char *const *options)
+{
+        if (!destination || destination[0] != '/')
+                return -EINVAL;
+        NsboxMount *n = realloc(s->mounts, (s->n_mounts + 1) * sizeof(NsboxMount));
+        if (!n)
+                return -ENOMEM;
+        s->mounts = n;
+        NsboxMount m = {
+                .destination = strdup(destination),
+                .type = type ? strdup(type) : NULL,
+                .source = source ? strdup(source) : NULL,
+                .options = strv_dup(options),
+        };
+        if (!m.destination || (type && !m.type) || (source && !m.source) || !m.options) {
+                free(m.destination);
+                free(m.type);
+                free(m.source);
+                strv_free(m.options);
+                return -ENOMEM;
+        }
+        s->mounts[s->n_mounts++] = m;
+        return 0;
+}
+
+int nsbox_spec_add_file(NsboxSpec *s, const char *destination, const char *content, mode_t mode)
+{
+        if (!destination || destination[0] != '/')
+                return -EINVAL;
+        NsboxFile *n = realloc(s->ext.files, (s->ext.n_files + 1) * sizeof(NsboxFile));
+        if (!n)
+                return -ENOMEM;
+        s->ext.files = n;
+        NsboxFile f = { .destination = strdup(destination), .content = strdup(content ? content : ""), .mode = mode };
+        if (!f.destination || !f.content) {
+                free(f.destination);
+                free(f.content);
+                return -ENOMEM;
+        }
+        s->ext.files[s->ext.n_files++] = f;
+        return 0;
+}
+
+int nsbox_spec_add_default_mounts(NsboxSpec *s)
+{
+        static const struct {
+                const char *dest, *type, *source;
+                const char *opts[8];
+        } defaults[] = {
+                { "/proc", "proc", "proc", { "nosuid", "noexec", "nodev", NULL } },
+                { "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k", NULL } },
+                { "/dev/pts",
+                  "devpts",
+                  "devpts",
+                  { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL } },
+                { "/dev/shm", "tmpfs", "shm", { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL } },
+                { "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev", NULL } },
+                { "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro", NULL } },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
+                int r = nsbox_spec_add_mount(s, defaults[i].dest, defaults[i].type, defaults[i].source,
+                                             defaults[i].opts);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+uint64_t nsbox_cap_default_set(void)
+{
+        static const int caps[] = {
+                CAP_CHOWN,  CAP_DAC_OVERRIDE,     CAP_FSETID,     CAP_FOWNER, CAP_MKNOD,
+                CAP_NET_RAW, CAP_SETGID,          CAP_SETUID,     CAP_SETFCAP, CAP_SETPCAP,
+                CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,   CAP_AUDIT_WRITE,
+        };
+        uint64_t m = 0;
+        for (size_t i = 0; i < ELEMENTSOF(caps); i++)
+                m |= UINT64_C(1) << caps[i];
+        return m;
+}
+
+/* ---- config.json ---- */
+
+static json_t *strv_to_json(char **l)
+{
+        json_t *a = json_array();
+        for (char **i = l; i && *i; i++)
+                json_array_append_new(a, json_string(*i));
+        return a;
+}
+
+static json_t *caps_to_json(uint64_t mask)
+{
+        json_t *a = json_array();
+        for (int c = 0; c <= 63; c++) {
+                if (!(mask & (UINT64_C(1) << c)))
+                        continue;
+                char *name = cap_to_name((cap_value_t) c); /* "cap_chown" */
+                if (!name)
+                        continue;
+                char up[64];
+                size_t k;
+                for (k = 0; name[k] && k < sizeof(up) - 1; k++)
+                        up[k] = (char) (name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
+                up[k] = 0;
+                cap_free(name);
+                json_array_append_new(a, json_string(up));
+        }
+        return a;
+}
+
+static json_t *idmaps_to_json(const NsboxIdMapping *m, size_t n)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(a, json_pack("{s:I,s:I,s:I}", "containerID", (json_int_t) m[i].container_id,
+                                                   "hostID", (json_int_t) m[i].host_id, "size",
+                                                   (json_int_t) m[i].size));
+        return a;
+}
+
+int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
+{
+        json_t *root = json_object();
+        if (!root)
+                return -ENOMEM;
+        json_object_set_new(root, "ociVersion", json_string(s->oci_version ? s->oci_version : "1.2.0"));
+
+        json_t *caps = json_pack("{s:o,s:o,s:o,s:o,s:o}", "bounding", caps_to_json(s->process.cap_bounding),
+                                 "effective", caps_to_json(s->process.cap_effective), "permitted",
+                                 caps_to_json(s->process.cap_permitted), "inheritable",
+                                 caps_to_json(s->process.cap_inheritable), "ambient",
+                                 caps_to_json(s->process.cap_ambient));
+        json_t *gids = json_array();
+        for (size_t i = 0; i < s->process.n_additional_gids; i++)
+                json_array_append_new(gids, json_integer(s->process.additional_gids[i]));
+        json_t *user = json_pack("{s:I,s:I}", "uid", (json_int_t) s->process.uid, "gid", (json_int_t) s->process.gid);
+        if (json_array_size(gids) > 0)
+                json_object_set(user, "additionalGids", gids);
+        json_decref(gids);
+        json_t *proc = json_pack("{s:b,s:o,s:o,s:o,s:s,s:o,s:b}", "terminal", s->process.terminal, "user", user,
+                                 "args", strv_to_json(s->process.args), "env", strv_to_json(s->process.env), "cwd",
+                                 s->process.cwd ? s->process.cwd : "/", "capabilities", caps,
+                                 "noNewPrivileges", s->process.no_new_privileges);
+        json_object_set_new(root, "process", proc);
+        json_object_set_new(root, "root",
+                            json_pack("{s:s,s:b}", "path", s->root.path ? s->root.path : "", "readonly",
+                                      s->root.readonly));
+        if (s->hostname)
+                json_object_set_new(root, "hostname", json_string(s->hostname));
+        if (s->domainname)
+                json_object_set_new(root, "domainname", json_string(s->domainname));
+
+        json_t *mounts = json_array();
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                const NsboxMount *m = &s->mounts[i];
+                json_t *o = json_pack("{s:s}", "destination", m->destination);
+                if (m->type)
+                        json_object_set_new(o, "type", json_string(m->type));
+                if (m->source)
+                        json_object_set_new(o, "source", json_string(m->source));
+                if (m->options && m->options[0])
+                        json_object_set_new(o, "options", strv_to_json(m->options));
+                json_array_append_new(mounts, o);
+        }
+        json_object_set_new(root, "mounts", mounts);
+
+        json_t *lx = json_object();
+        json_t *nss = json_array();
+        for (int t = 0; t < _NSBOX_NS_MAX; t++) {
+                if (!s->linux_cfg.namespaces[t])
+                        continue;
+                json_t *o = json_pack("{s:s}", "type", nsbox_ns_type_oci_name((NsboxNsType) t));
+                if (s->linux_cfg.namespace_paths[t])
+                        json_object_set_new(o, "path", json_string(s->linux_cfg.namespace_paths[t]));
+                json_array_append_new(nss, o);
+        }
+        json_object_set_new(lx, "namespaces", nss);
+        if (s->linux_cfg.n_uid_mappings)
+                json_object_set_new(lx, "uidMappings",
+                                    idmaps_to_json(s->linux_cfg.uid_mappings, s->linux_cfg.n_uid_mappings));
+        if (s->linux_cfg.n_gid_mappings)
+                json_object_set_new(lx, "gidMappings",
+                                    idmaps_to_json(s->linux_cfg.gid_mappings, s->linux_cfg.n_gid_mappings));
+        if (s->linux_cfg.masked_paths)
+                json_object_set_new(lx, "maskedPaths", strv_to_json(s->linux_cfg.masked_paths));
+        if (s->linux_cfg.readonly_paths)
+                json_object_set_new(lx, "readonlyPaths", strv_to_json(s->linux_cfg.readonly_paths));
+        if (s->linux_cfg.rootfs_propagation)
+                json_object_set_new(lx, "rootfsPropagation", json_string(s->linux_cfg.rootfs_propagation));
+        json_object_set_new(root, "linux", lx);
+
+        json_t *ann = json_object();
+        if (s->ext.root_overlay)
+                json_object_set_new(ann, "org.nsbox.root.overlay", json_string("true"));
+        for (size_t i = 0; i < s->ext.n_files; i++) {
+                char key[4200];
+                snprintf(key, sizeof(key), "org.nsbox.file.%s", s->ext.files[i].destination);
+                json_object_set_new(ann, key, json_string(s->ext.files[i].content));
+        }
+        if (json_object_size(ann) > 0)
+                json_object_set_new(root, "annotations", ann);
+        else
+                json_decref(ann);
+
+        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        if (!text)
+                return -ENOMEM;
+        *ret = text;
+        return 0;
+}
+
+/* Parsing: every field is checked for its type; the first problem is reported
+ * with the JSON path, e.g. "config.json: process.args: expected an array of strings". */
+
+static int bad(NsboxError **reterr, const char *path, const char *what)
+{
+        return nsbox_error_set_message(reterr, EINVAL, "config.json: %s: %s", path, what);
+}
+
+static int get_strv(json_t *v, const char *path, char ***ret, NsboxError **reterr)
+{
+        if (!json_is_array(v))
+                return bad(reterr, path, "expected an array of strings");
+        size_t n = json_array_size(v);
+        char **l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_t *e = json_array_get(v, i);
+                if (!json_is_string(e)) {
+                        strv_free(l);
+                        return bad(reterr, path, "expected an array of strings");
+                }
+                if (!(l[i] = strdup(json_string_value(e)))) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+        }
+        strv_free(*ret);
+        *ret = l;
+        return 0;
+}
+
+static int get_str(json_t *v, const char *path, char **ret, NsboxError **reterr)
+{
+        if (!json_is_string(v))
+                return bad(reterr, path, "expected a string");
+        char *c = strdup(json_string_value(v));
+        if (!c)
+                return -ENOMEM;
+        free(*ret);
+        *ret = c;
+        return 0;
+}
+
+static int get_u32(json_t *v, const char *path, uint32_t *ret, NsboxError **reterr)
+{
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+                return bad(reterr, path, "expected an integer from 0 to 4294967295");
+        *ret = (uint32_t) json_integer_value(v);
+        return 0;
+}
+
+static int get_caps(json_t *v, const char *path, uint64_t *ret, NsboxError **reterr)
+{
+        if (!json_is_array(v))
+                return bad(reterr, path, "expected an array of capability names");
+        uint64_t m = 0;
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+                cap_value_t c;
+                if (!json_is_string(e) || cap_from_name(json_string_value(e), &c) < 0 || c < 0 || c > 63)
+                        return nsbox_error_set_message(reterr, EINVAL, "config.json: %s: unknown capability %s",
+                                                       path, json_is_string(e) ? json_string_value(e) : "");
+                m |= UINT64_C(1) << c;
+        }
+        *ret = m;
+        return 0;
+}
+
+static int get_idmaps(json_t *v, const char *path, NsboxIdMapping **ret, size_t *ret_n, NsboxError **reterr)
+{
+        if (!json_is_array(v))
+                return bad(reterr, path, "expected an array of id mappings");
+        size_t n = json_array_size(v);
+        NsboxIdMapping *m = calloc(n ? n : 1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_t *e = json_array_get(v, i);
+                int r;
+                if (!json_is_object(e) ||
+                    (r = get_u32(json_object_get(e, "containerID"), path, &m[i].container_id, reterr)) < 0 ||
+                    (r = get_u32(json_object_get(e, "hostID"), path, &m[i].host_id, reterr)) < 0 ||
+                    (r = get_u32(json_object_get(e, "size"), path, &m[i].size, reterr)) < 0) {
+                        free(m);
+                        return bad(reterr, path, "expected containerID, hostID and size");
+                }
+        }
+        free(*ret);
+        *ret = m;
+        *ret_n = n;
+        return 0;
+}
+
+static int parse_process(NsboxSpec *s, json_t *p, NsboxError **reterr)
+{
+        json_t *v;
+        int r;
+        if (!json_is_object(p))
+                return bad(reterr, "process", "expected an object");
+        if ((v = json_object_get(p, "terminal"))) {
+                if (!json_is_boolean(v))
+                        return bad(reterr, "process.terminal", "expected true or false");
+                s->process.terminal = json_is_true(v);
+        }
+        if ((v = json_object_get(p, "args")) && (r = get_strv(v, "process.args", &s->process.args, reterr)) < 0)
+                return r;
+        if ((v = json_object_get(p, "env")) && (r = get_strv(v, "process.env", &s->process.env, reterr)) < 0)
+                return r;
+        if ((v = json_object_get(p, "cwd"))) {
+                if ((r = get_str(v, "process.cwd", &s->process.cwd, reterr)) < 0)
+                        return r;
+                if (s->process.cwd[0] != '/')
+                        return bad(reterr, "process.cwd", "must be an absolute path");
+        }
+        if ((v = json_object_get(p, "noNewPrivileges"))) {
+                if (!json_is_boolean(v))
+                        return bad(reterr, "process.noNewPrivileges", "expected true or false");
+                s->process.no_new_privileges = json_is_true(v);
+        }
+        json_t *u = json_object_get(p, "user");
+        if (u) {
+                uint32_t x;
+                if (!json_is_object(u))
+                        return bad(reterr, "process.user", "expected an object");
+                if ((v = json_object_get(u, "uid"))) {
+                        if ((r = get_u32(v, "process.user.uid", &x, reterr)) < 0)
+                                return r;
+                        s->process.uid = x;
+                }
+                if ((v = json_object_get(u, "gid"))) {
+                        if ((r = get_u32(v, "process.user.gid", &x, reterr)) < 0)
+                                return r;
+                        s->process.gid = x;
+                }
+                if ((v = json_object_get(u, "additionalGids"))) {
+                        if (!json_is_array(v))
+                                return bad(reterr, "process.user.additionalGids", "expected an array");
+                        size_t n = json_array_size(v);
+                        gid_t *g = calloc(n ? n : 1, sizeof(gid_t));
+                        if (!g)
+                                return -ENOMEM;
+                        for (size_t i = 0; i < n; i++) {
+                                if ((r = get_u32(json_array_get(v, i), "process.user.additionalGids", &x,
+                                                 reterr)) < 0) {
+                                        free(g);
+                                        return r;
+                                }
+                                g[i] = x;
+                        }
+                        free(s->process.additional_gids);
+                        s->process.additional_gids = g;
+                        s->process.n_additional_gids = n;
+                }
+        }
+        json_t *c = json_object_get(p, "capabilities");
+        if (c) {
+                static const char *const names[] = { "bounding", "effective", "permitted", "inheritable",
+                                                     "ambient" };
+                uint64_t *dst[] = { &s->process.cap_bounding, &s->process.cap_effective,
+                                    &s->process.cap_permitted, &s->process.cap_inheritable,
+                                    &s->process.cap_ambient };
+                if (!json_is_object(c))
+                        return bad(reterr, "process.capabilities", "expected an object");
+                for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                        char path[64];
+                        snprintf(path, sizeof(path), "process.capabilities.%s", names[i]);
+                        if ((v = json_object_get(c, names[i])) && (r = get_caps(v, path, dst[i], reterr)) < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int parse_linux(NsboxSpec *s, json_t *lx, NsboxError **reterr)
+{
+        json_t *v;
+        int r;
+        if (!json_is_object(lx))
+                return bad(reterr, "linux", "expected an object");
+        if ((v = json_object_get(lx, "namespaces"))) {
+                size_t i;
+                json_t *e;
+                if (!json_is_array(v))
+                        return bad(reterr, "linux.namespaces", "expected an array");
+                json_array_foreach(v, i, e) {
+                        json_t *t = json_object_get(e, "type");
+                        NsboxNsType type = json_is_string(t) ? nsbox_ns_type_from_name(json_string_value(t))
+                                                             : _NSBOX_NS_INVALID;
+                        if (type == _NSBOX_NS_INVALID)
+                                return nsbox_error_set_message(reterr, EINVAL,
+                                                               "config.json: linux.namespaces: unknown type %s",
+                                                               json_is_string(t) ? json_string_value(t) : "");
+                        if (s->linux_cfg.namespaces[type])
+                                return nsbox_error_set_message(
+                                        reterr, EINVAL, "config.json: linux.namespaces: %s given twice",
+                                        json_string_value(t));
+                        s->linux_cfg.namespaces[type] = true;
+                        json_t *p = json_object_get(e, "path");
+                        if (p && (r = get_str(p, "linux.namespaces.path", &s->linux_cfg.namespace_paths[type],
+                                              reterr)) < 0)
+                                return r;
+                }
+        }
+        if ((v = json_object_get(lx, "uidMappings")) &&
+            (r = get_idmaps(v, "linux.uidMappings", &s->linux_cfg.uid_mappings, &s->linux_cfg.n_uid_mappings,
+                            reterr)) < 0)
+                return r;
+        if ((v = json_object_get(lx, "gidMappings")) &&
+            (r = get_idmaps(v, "linux.gidMappings", &s->linux_cfg.gid_mappings, &s->linux_cfg.n_gid_mappings,
+                            reterr)) < 0)
+                return r;
+        if ((v = json_object_get(lx, "maskedPaths")) &&
+            (r = get_strv(v, "linux.maskedPaths", &s->linux_cfg.masked_paths, reterr)) < 0)
+                return r;
+        if ((v = json_object_get(lx, "readonlyPaths")) &&
+            (r = get_strv(v, "linux.readonlyPaths", &s->linux_cfg.readonly_paths, reterr)) < 0)
+                return r;
+        if ((v = json_object_get(lx, "rootfsPropagation"))) {
+                if ((r = get_str(v, "linux.rootfsPropagation", &s->linux_cfg.rootfs_propagation, reterr)) < 0)
+                        return r;
+                const char *p = s->linux_cfg.rootfs_propagation;
+                if (!streq(p, "private") && !streq(p, "slave") && !streq(p, "shared") &&
+                    !streq(p, "unbindable") && !streq(p, "rprivate") && !streq(p, "rslave") &&
+                    !streq(p, "rshared") && !streq(p, "runbindable"))
+                        return bad(reterr, "linux.rootfsPropagation", "unknown propagation");
+        }
+        return 0;
+}
+
+int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
+{
+        json_error_t jerr;
+        json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+        if (!root)
+                return nsbox_error_set_message(reterr, EINVAL, "config.json: line %d: %s", jerr.line, jerr.text);
+
+        NsboxSpec *s = nsbox_spec_new();
+        int r = -ENOMEM;
+        json_t *v;
+        if (!s)
+                goto fail;
+        if (!json_is_object(root)) {
+                r = bad(reterr, "(top)", "expected an object");
+                goto fail;
+        }
+        if ((v = json_object_get(root, "ociVersion")) && (r = get_str(v, "ociVersion", &s->oci_version, reterr)) < 0)
+                goto fail;
+        if ((v = json_object_get(root, "process")) && (r = parse_process(s, v, reterr)) < 0)
+                goto fail;
+        if ((v = json_object_get(root, "root"))) {
+                json_t *p = json_object_get(v, "path"), *ro = json_object_get(v, "readonly");
+                if ((r = get_str(p, "root.path", &s->root.path, reterr)) < 0)
+                        goto fail;
+                if (ro) {
+                        if (!json_is_boolean(ro)) {
+                                r = bad(reterr, "root.readonly", "expected true or false");
+                                goto fail;
+                        }
+                        s->root.readonly = json_is_true(ro);
+                }
+        }
+        if ((v = json_object_get(root, "hostname")) && (r = get_str(v, "hostname", &s->hostname, reterr)) < 0)
+                goto fail;
+        if ((v = json_object_get(root, "domainname")) && (r = get_str(v, "domainname", &s->domainname, reterr)) < 0)
+                goto fail;
+        if ((v = json_object_get(root, "mounts"))) {
+                size_t i;
+                json_t *e;
+                if (!json_is_array(v)) {
+                        r = bad(reterr, "mounts", "expected an array");
+                        goto fail;
+                }
+                json_array_foreach(v, i, e) {
+                        json_t *d = json_object_get(e, "destination"), *t = json_object_get(e, "type"),
+                               *src = json_object_get(e, "source"), *o = json_object_get(e, "options");
+                        _cleanup_strv_free_ char **opts = NULL;
+                        if (!json_is_string(d) || json_string_value(d)[0] != '/' || (t && !json_is_string(t)) ||
+                            (src && !json_is_string(src))) {
+                                r = bad(reterr, "mounts", "each mount needs an absolute destination and string "
+                                                          "type and source");
+                                goto fail;
+                        }
+                        if (o && (r = get_strv(o, "mounts.options", &opts, reterr)) < 0)
+                                goto fail;
+                        r = nsbox_spec_add_mount(s, json_string_value(d), t ? json_string_value(t) : NULL,
+                                                 src ? json_string_value(src) : NULL, (const char *const *) opts);
+                        if (r < 0)
+                                goto fail;
+                }
+        }
+        if ((v = json_object_get(root, "linux")) && (r = parse_linux(s, v, reterr)) < 0)
+                goto fail;
+        if ((v = json_object_get(root, "annotations")) && json_is_object(v)) {
+                const char *key;
+                json_t *val;
+                json_object_foreach(v, key, val) {
+                        const char *dest;
+                        if (streq(key, "org.nsbox.root.overlay"))
+                                s->ext.root_overlay = json_is_string(val) && streq(json_string_value(val), "true");
+                        else if ((dest = startswith(key, "org.nsbox.file.")) && json_is_string(val) &&
+                                 (r = nsbox_spec_add_file(s, dest, json_string_value(val), 0644)) < 0)
+                                goto fail;
+                }
+        }
+        json_decref(root);
+        *ret = s;
+        return 0;
+fail:
+        json_decref(root);
+        nsbox_spec_free(s);
+        return r < 0 ? r : -EINVAL;
+}
