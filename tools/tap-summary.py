@@ -11,7 +11,8 @@ full stdout (checked with meson 1.0), which is where the TAP lines are.
   not ok ... # TODO ...    skipped too: a known, expected failure
   ok ... # TODO ...        passed
 A test program that crashed, timed out or failed without a 'not ok' line
-counts as one failure; so does a missing or unreadable testlog.json.
+counts as one failure; so does a missing or unreadable testlog.json. A test
+that printed no TAP lines (meson's exitcode protocol) counts as one check.
 
 --numbers prints only "PASSED FAILED SKIPPED" (for .ci/run to add up runs).
 Exit 1 if anything failed.
@@ -58,9 +59,18 @@ def count(path):
                 else:
                     fl += 1
                     failures.append(f"{t['name']}:{rest.strip()}")
-            if t.get("result") not in ("OK", "EXPECTEDFAIL", "SKIP") and fl == 0:
+            result = t.get("result")
+            if result not in ("OK", "EXPECTEDFAIL", "SKIP") and fl == 0:
                 fl += 1
-                failures.append(f"{t['name']}: {t.get('result')} (exit {t.get('returncode')})")
+                failures.append(f"{t['name']}: {result} (exit {t.get('returncode')})")
+            elif p + fl + s == 0:
+                # not a TAP test (meson's exitcode protocol, e.g. the fuzzers):
+                # the program is one check
+                if result == "SKIP":
+                    s += 1
+                    skips.append(f"{t['name']}: skipped (exit 77)")
+                else:
+                    p += 1
             passed += p
             failed += fl
             skipped += s
