@@ -238,6 +238,28 @@ static int bind_mount_fd(int srcdirfd, const char *src, int targetfd, bool recur
         return attach_mount(tree, targetfd);
 }
 
+/* A rootfs tree copied from the host (the default, read-only host root)
+ * carries the host's own /proc, /sys, /dev, ... mounts. Detach whatever is
+ * mounted at a destination before mounting ours there: hidden under ours,
+ * the host's procfs would still be in the container's mount table, one
+ * umount away. *targetfd is reopened to the uncovered directory. */
+static int detach_mounts_at(int rootfd, const char *dest, int *targetfd)
+{
+        if (streq(dest, "/"))
+                return -EINVAL;
+        for (int i = 0; i < 64; i++) {
+                char p[64];
+                fd_path(*targetfd, p);
+                if (umount2(p, MNT_DETACH) < 0)
+                        return errno == EINVAL ? 0 : negative_errno(); /* EINVAL: not a mount point */
+                safe_close(*targetfd);
+                *targetfd = open_in_root(rootfd, dest, O_PATH);
+                if (*targetfd < 0)
+                        return *targetfd;
+        }
+        return -ELOOP;
+}
+
 static bool is_bind(const NsboxMount *m, const MountOptions *o)
 {
         return o->bind || (m->type && streq(m->type, "bind"));
@@ -256,11 +278,19 @@ static int do_mount_parsed(int rootfd, const NsboxMount *m, const MountOptions *
         }
 
         _cleanup_close_ int target = make_target_in_root(rootfd, m->destination, want_file);
+        if (target == -EROFS)
+                return nsbox_error_set_message(reterr, EROFS,
+                                               "mount target %s: does not exist, and the read-only rootfs cannot "
+                                               "have it created",
+                                               m->destination);
         if (target < 0)
                 return nsbox_error_set(reterr, target, "mount target %s", m->destination);
+        int r = detach_mounts_at(rootfd, m->destination, &target);
+        if (r < 0)
+                return nsbox_error_set(reterr, r, "detach the rootfs's mounts at %s", m->destination);
 
         if (bind) {
-                int r = bind_mount_fd(AT_FDCWD, m->source, target, o->recursive, mount_attr_from_flags(o->flags),
+                r = bind_mount_fd(AT_FDCWD, m->source, target, o->recursive, mount_attr_from_flags(o->flags),
                                       o->propagation);
                 if (r < 0)
                         return nsbox_error_set(reterr, r, "bind mount '%s' on %s", m->source, m->destination);
