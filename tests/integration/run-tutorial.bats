@@ -84,7 +84,7 @@ setup_file() {
         d=$(mktemp -d)
         echo from-host >"$d/f"
         run "$NSBOX" run --rootfs "$ROOTFS_TAR" --hostname h1 -e FOO=bar -w /usr --tmpfs /mnt --bind "$d:/data:ro" -- \
-                sh -c 'echo $FOO; pwd; hostname; cat /etc/hostname; awk '$2 == "/mnt" {print $3}' /proc/mounts; cat /data/f; touch /data/g 2>&1 || true'
+                sh -c 'echo $FOO; pwd; hostname; cat /etc/hostname; grep " /mnt " /proc/mounts | cut -d" " -f3; cat /data/f; touch /data/g 2>&1 || true'
         rm -rf "$d"
         [ "$status" -eq 0 ]
         [ "${lines[0]}" = bar ]
