@@ -1,7 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The in-memory spec and its config.json form (runtime-spec config.md). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-static void t_dummy(void **s) { (void) s; }
-int main(void) { const struct CMUnitTest tests[] = { cmocka_unit_test(t_dummy) }; return cmocka_run_group_tests(tests, NULL, NULL); }
+#include <linux/capability.h>
+
+#include "basic/macro.h"
+#include "nsbox/nsbox.h"
+
+static NsboxSpec *sample(void)
+{
+        NsboxSpec *s = nsbox_spec_new();
+        assert_non_null(s);
+        const char *args[] = { "/bin/sh", "-c", "echo hi", NULL };
+        const char *env[] = { "PATH=/bin", "HOME=/root", NULL };
+        s->process.args = calloc(4, sizeof(char *));
+        s->process.env = calloc(3, sizeof(char *));
+        for (int i = 0; args[i]; i++)
+                s->process.args[i] = strdup(args[i]);
+        for (int i = 0; env[i]; i++)
+                s->process.env[i] = strdup(env[i]);
+        s->process.cwd = strdup("/work");
+        s->process.uid = 1000;
+        s->process.gid = 100;
+        s->process.no_new_privileges = true;
+        s->process.cap_bounding = s->process.cap_effective = s->process.cap_permitted = nsbox_cap_default_set();
+        s->root.path = strdup("/var/lib/rootfs");
+        s->root.readonly = true;
+        s->hostname = strdup("box");
+        s->linux_cfg.namespaces[NSBOX_NS_PID] = true;
+        s->linux_cfg.namespaces[NSBOX_NS_MNT] = true;
+        s->linux_cfg.namespaces[NSBOX_NS_NET] = true;
+        s->linux_cfg.namespace_paths[NSBOX_NS_NET] = strdup("/run/netns/x");
+        assert_int_equal(nsbox_spec_add_default_mounts(s), 0);
+        assert_int_equal(nsbox_spec_add_file(s, "/etc/hostname", "box\n", 0644), 0);
+        s->ext.root_overlay = true;
+        return s;
+}
+
+static void test_roundtrip(void **state)
+{
+        (void) state;
+        NsboxSpec *s = sample();
+        _cleanup_free_ char *json = NULL, *json2 = NULL;
+        assert_int_equal(nsbox_spec_to_json(s, &json), 0);
+
+        NsboxSpec *t = NULL;
+        NsboxError *err = NULL;
+        assert_int_equal(nsbox_spec_from_json(json, &t, &err), 0);
+        assert_null(err);
+        assert_string_equal(t->process.args[2], "echo hi");
+        assert_string_equal(t->process.env[1], "HOME=/root");
+        assert_string_equal(t->process.cwd, "/work");
+        assert_int_equal(t->process.uid, 1000);
+        assert_int_equal(t->process.gid, 100);
+        assert_true(t->process.no_new_privileges);
+        assert_int_equal(t->process.cap_bounding, nsbox_cap_default_set());
+        assert_int_equal(t->process.cap_inheritable, 0);
+        assert_string_equal(t->root.path, "/var/lib/rootfs");
+        assert_true(t->root.readonly);
+        assert_string_equal(t->hostname, "box");
+        assert_true(t->linux_cfg.namespaces[NSBOX_NS_PID]);
+        assert_false(t->linux_cfg.namespaces[NSBOX_NS_USER]);
+        assert_string_equal(t->linux_cfg.namespace_paths[NSBOX_NS_NET], "/run/netns/x");
+        assert_int_equal(t->n_mounts, s->n_mounts);
+        assert_string_equal(t->mounts[2].destination, "/dev/pts");
+        assert_string_equal(t->mounts[2].options[2], "newinstance");
+        assert_true(t->ext.root_overlay);
+        assert_int_equal(t->ext.n_files, 1);
+        assert_string_equal(t->ext.files[0].content, "box\n");
+
+        /* serializing the parsed spec gives the same text */
+        assert_int_equal(nsbox_spec_to_json(t, &json2), 0);
+        assert_string_equal(json, json2);
+        nsbox_spec_free(s);
+        nsbox_spec_free(t);
+}
+
+static void test_json_names(void **state)
+{
+        (void) state;
+        NsboxSpec *s = sample();
+        _cleanup_free_ char *json = NULL;
+        assert_int_equal(nsbox_spec_to_json(s, &json), 0);
+        /* runtime-spec spellings */
+        assert_non_null(strstr(json, "\"ociVersion\": \"1.2.0\""));
+        assert_non_null(strstr(json, "\"CAP_NET_BIND_SERVICE\""));
+        assert_null(strstr(json, "\"CAP_SYS_ADMIN\""));
+        assert_non_null(strstr(json, "\"type\": \"network\""));
+        assert_non_null(strstr(json, "\"type\": \"mount\""));
+        assert_non_null(strstr(json, "\"noNewPrivileges\": true"));
+        nsbox_spec_free(s);
+}
+
+static void expect_error(const char *json, const char *needle)
+{
+        NsboxSpec *t = NULL;
+        NsboxError *err = NULL;
+        assert_int_equal(nsbox_spec_from_json(json, &t, &err), -EINVAL);
+        assert_null(t);
+        assert_non_null(err);
+        assert_int_equal(err->code, EINVAL);
+        if (!strstr(err->message, needle))
+                fail_msg("message '%s' lacks '%s'", err->message, needle);
+        nsbox_error_free(err);
+}
+
+static void test_bad_json(void **state)
+{
+        (void) state;
+        expect_error("{", "config.json: line 1");
+        expect_error("[]", "expected an object");
+        expect_error("{\"process\": {\"args\": \"sh\"}}", "process.args: expected an array of strings");
+        expect_error("{\"process\": {\"args\": [1]}}", "process.args");
+        expect_error("{\"process\": {\"cwd\": \"relative\"}}", "process.cwd: must be an absolute path");
+        expect_error("{\"process\": {\"user\": {\"uid\": -1}}}", "process.user.uid");
+        expect_error("{\"process\": {\"user\": {\"uid\": 4294967296}}}", "process.user.uid");
+        expect_error("{\"process\": {\"capabilities\": {\"bounding\": [\"CAP_NOPE\"]}}}", "unknown capability CAP_NOPE");
+        expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"nope\"}]}}", "unknown type nope");
+        expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"pid\"}]}}", "given twice");
+        expect_error("{\"mounts\": [{\"destination\": \"relative\"}]}", "mounts");
+        expect_error("{\"root\": {\"path\": 3}}", "root.path");
+        expect_error("{\"linux\": {\"rootfsPropagation\": \"sideways\"}}", "unknown propagation");
+        expect_error("{\"hostname\": \"a\", \"hostname\": \"b\"}", "duplicate");
+}
+
+static void test_add_mount_rejects_relative(void **state)
+{
+        (void) state;
+        NsboxSpec *s = nsbox_spec_new();
+        assert_int_equal(nsbox_spec_add_mount(s, "tmp", "tmpfs", NULL, NULL), -EINVAL);
+        assert_int_equal(nsbox_spec_add_file(s, "etc/x", "", 0644), -EINVAL);
+        assert_int_equal(s->n_mounts, 0);
+        nsbox_spec_free(s);
+}
+
+static void test_default_caps(void **state)
+{
+        (void) state;
+        uint64_t m = nsbox_cap_default_set();
+        assert_int_equal(__builtin_popcountll(m), 14);
+        assert_true(m & (UINT64_C(1) << CAP_CHOWN));
+        assert_true(m & (UINT64_C(1) << CAP_AUDIT_WRITE));
+        assert_false(m & (UINT64_C(1) << CAP_SYS_ADMIN));
+        assert_false(m & (UINT64_C(1) << CAP_SYS_MODULE));
+        assert_int_equal(m, UINT64_C(0xa80425fb));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_roundtrip),
+                cmocka_unit_test(test_json_names),
+                cmocka_unit_test(test_bad_json),
+                cmocka_unit_test(test_add_mount_rejects_relative),
+                cmocka_unit_test(test_default_caps),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
