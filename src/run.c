@@ -15,9 +15,18 @@
 
 /* OCI/moby defaults (engine-defaults.md §2.3) */
 static const char *const default_masked_paths[] = {
-        "/proc/acpi",         "/proc/asound",    "/proc/kcore",      "/proc/keys",
-        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-        "/proc/scsi",         "/proc/interrupts", "/sys/firmware",    "/sys/devices/virtual/powercap",
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/proc/interrupts",
+        "/sys/firmware",
+        "/sys/devices/virtual/powercap",
         NULL,
 };
 static const char *const default_readonly_paths[] = {
@@ -30,7 +39,7 @@ typedef struct RunArgs {
         const char *hostname;
         const char *workdir;
         bool read_only, ephemeral, net_host, print_spec;
-        char **env;   /* extra --env */
+        char **env; /* extra --env */
         size_t n_env;
         char **binds; /* SRC:DST[:ro] */
         size_t n_binds;
@@ -106,8 +115,9 @@ static int check_hostname(const char *h)
         /* RFC 1123 labels: letters, digits and '-', dot-separated */
         for (const char *p = h; *p; p++)
                 if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.", *p)) {
-                        log_error("hostname '%s': invalid character '%c' (letters, digits, '-' and '.' only)",
-                                  h, *p);
+                        log_error(
+                                "hostname '%s': invalid character '%c' (letters, digits, '-' and '.' only)",
+                                h, *p);
                         return -EINVAL;
                 }
         return 0;
@@ -170,8 +180,9 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                         break;
                 case OPT_NAME:
                         if (!valid_name(optarg)) {
-                                log_error("name '%s': must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 bytes)",
-                                          optarg);
+                                log_error(
+                                        "name '%s': must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 bytes)",
+                                        optarg);
                                 return -EINVAL;
                         }
                         a->name = optarg;
@@ -272,6 +283,7 @@ static int add_bind(NsboxSpec *spec, const char *arg)
 static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, const char *name, char **cmd,
                       NsboxSpec **ret)
 {
+        _cleanup_free_ char *hn = NULL, *hosts = NULL, *resolv = NULL;
         NsboxSpec *spec = nsbox_spec_new();
         if (!spec)
                 return -ENOMEM;
@@ -335,8 +347,8 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
                 goto fail;
 
         for (int t = 0; t < _NSBOX_NS_MAX; t++)
-                spec->linux_cfg.namespaces[t] = t != NSBOX_NS_USER && t != NSBOX_NS_TIME &&
-                                                !(t == NSBOX_NS_NET && a->net_host);
+                spec->linux_cfg.namespaces[t] =
+                        t != NSBOX_NS_USER && t != NSBOX_NS_TIME && !(t == NSBOX_NS_NET && a->net_host);
 
         if ((r = nsbox_spec_add_default_mounts(spec)) < 0)
                 goto fail;
@@ -352,7 +364,8 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
                                 spec->mounts[i].source = strdup("/sys");
                                 const char *o[] = { "rbind", "ro", "nosuid", "nodev", "noexec", NULL };
                                 spec->mounts[i].options = calloc(6, sizeof(char *));
-                                if (!spec->mounts[i].type || !spec->mounts[i].source || !spec->mounts[i].options)
+                                if (!spec->mounts[i].type || !spec->mounts[i].source ||
+                                    !spec->mounts[i].options)
                                         goto fail;
                                 for (size_t k = 0; o[k]; k++)
                                         if (!(spec->mounts[i].options[k] = strdup(o[k])))
@@ -382,7 +395,6 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
 
         /* /etc/hostname, /etc/hosts and /etc/resolv.conf that match the
          * container, bind-mounted as the container engines do. */
-        _cleanup_free_ char *hn = NULL, *hosts = NULL, *resolv = NULL;
         if (asprintf(&hn, "%s\n", hostname) < 0 ||
             asprintf(&hosts,
                      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
@@ -458,7 +470,8 @@ int cmd_run(int argc, char **argv)
                                         log_error("cache directory: %s", strerror(-r));
                                         return EXIT_NSBOX_ERROR;
                                 }
-                                r = nsbox_rootfs_from_archive(a.rootfs, cache, isatty(STDERR_FILENO) ? progress_bar : NULL,
+                                r = nsbox_rootfs_from_archive(a.rootfs, cache,
+                                                              isatty(STDERR_FILENO) ? progress_bar : NULL,
                                                               &shown, &rootfs_path, &err);
                                 if (shown)
                                         fputs("\r\033[K", stderr);

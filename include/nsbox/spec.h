@@ -84,7 +84,7 @@ typedef struct NsboxSpec {
                 char **masked_paths;
                 char **readonly_paths;
                 char *rootfs_propagation; /* "private" (default), "slave", "shared", "unbindable" */
-        } linux_cfg; /* config.json "linux" ("linux" is a predefined macro in GNU C) */
+        } linux_cfg;                      /* config.json "linux" ("linux" is a predefined macro in GNU C) */
 
         /* nsbox extensions; in config.json they travel as "org.nsbox.*" annotations */
         struct {
@@ -122,7 +122,8 @@ NSBOX_PUBLIC int nsbox_spec_add_mount(NsboxSpec *spec, const char *destination, 
  * nsbox_spec_add_file - append a generated file (see NsboxFile)
  * Returns: 0, -ENOMEM, or -EINVAL when destination is not absolute.
  */
-NSBOX_PUBLIC int nsbox_spec_add_file(NsboxSpec *spec, const char *destination, const char *content, mode_t mode);
+NSBOX_PUBLIC int nsbox_spec_add_file(NsboxSpec *spec, const char *destination, const char *content,
+                                     mode_t mode);
 
 /**
  * nsbox_spec_add_default_mounts - the mounts every container engine gives a

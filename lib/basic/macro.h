@@ -21,20 +21,23 @@
 #define STRLEN(x) (sizeof("" x "") - 1)
 
 /* Take ownership of a pointer or fd out of a cleanup variable. */
-#define TAKE_PTR(p)                              \
-        ({                                       \
-                __typeof__(p) _p_ = (p);         \
-                (p) = NULL;                      \
-                _p_;                             \
+#define TAKE_PTR(p)                      \
+        ({                               \
+                __typeof__(p) _p_ = (p); \
+                (p) = NULL;              \
+                _p_;                     \
         })
-#define TAKE_FD(fd)                              \
-        ({                                       \
-                int _fd_ = (fd);                 \
-                (fd) = -EBADF;                   \
-                _fd_;                            \
+#define TAKE_FD(fd)              \
+        ({                       \
+                int _fd_ = (fd); \
+                (fd) = -EBADF;   \
+                _fd_;            \
         })
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+        free(*(void **) p);
+}
 #define _cleanup_free_ _cleanup_(freep)
 
 /* Closes an fd, keeping errno as it was: cleanup runs on error paths, where
@@ -48,7 +51,10 @@ static inline int safe_close(int fd)
         }
         return -EBADF;
 }
-static inline void closep(int *fd) { *fd = safe_close(*fd); }
+static inline void closep(int *fd)
+{
+        *fd = safe_close(*fd);
+}
 #define _cleanup_close_ _cleanup_(closep)
 
 static inline void fclosep(FILE **f)
@@ -73,7 +79,10 @@ static inline void strv_free(char **l)
                 free(*i);
         free(l);
 }
-static inline void strv_freep(char ***l) { strv_free(*l); }
+static inline void strv_freep(char ***l)
+{
+        strv_free(*l);
+}
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 /* Returns -errno of the last failing libc call, never 0: a libc call that

@@ -28,8 +28,8 @@ struct NsboxContainer {
 };
 
 enum {
-        SYNC_ERROR = 1,     /* child -> parent: setup failed (or exec failed) */
-        SYNC_EXEC = 2,      /* child -> parent: about to exec */
+        SYNC_ERROR = 1,      /* child -> parent: setup failed (or exec failed) */
+        SYNC_EXEC = 2,       /* child -> parent: about to exec */
         SYNC_IDMAP_DONE = 3, /* parent -> child: id maps written, go on */
 };
 
@@ -71,7 +71,8 @@ static int write_id_maps(pid_t pid, const NsboxSpec *spec, NsboxError **reterr)
                         (void) write_string_file_at(AT_FDCWD, path, "deny");
         }
         for (int which = 0; which < 2; which++) {
-                const NsboxIdMapping *m = which ? spec->linux_cfg.gid_mappings : spec->linux_cfg.uid_mappings;
+                const NsboxIdMapping *m =
+                        which ? spec->linux_cfg.gid_mappings : spec->linux_cfg.uid_mappings;
                 size_t cnt = which ? spec->linux_cfg.n_gid_mappings : spec->linux_cfg.n_uid_mappings;
                 if (cnt == 0)
                         continue;
@@ -90,7 +91,7 @@ static int write_id_maps(pid_t pid, const NsboxSpec *spec, NsboxError **reterr)
 static int join_namespaces(const NsboxSpec *spec, NsboxError **reterr)
 {
         /* The user namespace first: it decides what we may do in the others. */
-        static const NsboxNsType order[] = { NSBOX_NS_USER, NSBOX_NS_MNT, NSBOX_NS_NET, NSBOX_NS_UTS,
+        static const NsboxNsType order[] = { NSBOX_NS_USER, NSBOX_NS_MNT,    NSBOX_NS_NET, NSBOX_NS_UTS,
                                              NSBOX_NS_IPC,  NSBOX_NS_CGROUP, NSBOX_NS_TIME };
         for (size_t i = 0; i < ELEMENTSOF(order); i++) {
                 const char *p = spec->linux_cfg.namespace_paths[order[i]];
@@ -145,8 +146,8 @@ static int exec_command(char **args, char **env)
         for (;;) {
                 const char *colon = strchrnul(p, ':');
                 char full[4096];
-                int len = snprintf(full, sizeof(full), "%.*s%s%s", (int) (colon - p), p, colon == p ? "" : "/",
-                                   cmd);
+                int len = snprintf(full, sizeof(full), "%.*s%s%s", (int) (colon - p), p,
+                                   colon == p ? "" : "/", cmd);
                 if (len > 0 && (size_t) len < sizeof(full)) {
                         execve(full, args, env);
                         /* keep looking past "not here"; remember "there but unusable" */
@@ -179,7 +180,8 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 _exit(EXIT_FAILURE);
         safe_close(parent_pidfd);
 
-        if (ctx->spec->linux_cfg.namespaces[NSBOX_NS_USER] && !ctx->spec->linux_cfg.namespace_paths[NSBOX_NS_USER] &&
+        if (ctx->spec->linux_cfg.namespaces[NSBOX_NS_USER] &&
+            !ctx->spec->linux_cfg.namespace_paths[NSBOX_NS_USER] &&
             (ctx->spec->linux_cfg.n_uid_mappings || ctx->spec->linux_cfg.n_gid_mappings)) {
                 struct sync_msg m;
                 ssize_t n = recv(sync_fd, &m, sizeof(m), 0);
@@ -265,18 +267,19 @@ static int validate_spec(const NsboxSpec *spec, NsboxError **reterr)
                 return nsbox_error_set_message(reterr, EINVAL, "spec: process.args is empty");
         if (spec->hostname && strlen(spec->hostname) > 64)
                 return nsbox_error_set_message(reterr, EINVAL,
-                                               "hostname '%s' is %zu bytes long; the limit is 64", spec->hostname,
-                                               strlen(spec->hostname));
+                                               "hostname '%s' is %zu bytes long; the limit is 64",
+                                               spec->hostname, strlen(spec->hostname));
         if (spec->hostname && !spec->linux_cfg.namespaces[NSBOX_NS_UTS])
                 return nsbox_error_set_message(reterr, EINVAL, "spec: a hostname needs a uts namespace");
         if (spec->linux_cfg.namespaces[NSBOX_NS_PID] && spec->linux_cfg.namespace_paths[NSBOX_NS_PID])
-                return nsbox_error_set_message(reterr, EOPNOTSUPP,
-                                               "spec: joining an existing pid namespace is not supported yet");
+                return nsbox_error_set_message(
+                        reterr, EOPNOTSUPP, "spec: joining an existing pid namespace is not supported yet");
         if (spec->linux_cfg.namespaces[NSBOX_NS_TIME] && spec->linux_cfg.namespace_paths[NSBOX_NS_TIME])
-                return nsbox_error_set_message(reterr, EOPNOTSUPP,
-                                               "spec: joining an existing time namespace is not supported yet");
+                return nsbox_error_set_message(
+                        reterr, EOPNOTSUPP, "spec: joining an existing time namespace is not supported yet");
         if (!spec->linux_cfg.namespaces[NSBOX_NS_MNT] || spec->linux_cfg.namespace_paths[NSBOX_NS_MNT])
-                return nsbox_error_set_message(reterr, EINVAL, "spec: a container needs a new mount namespace");
+                return nsbox_error_set_message(reterr, EINVAL,
+                                               "spec: a container needs a new mount namespace");
         return 0;
 }
 
@@ -302,7 +305,8 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         if (r < 0)
                 return nsbox_error_set(reterr, r, "runtime directory");
 
-        bool new_userns = spec->linux_cfg.namespaces[NSBOX_NS_USER] && !spec->linux_cfg.namespace_paths[NSBOX_NS_USER];
+        bool new_userns =
+                spec->linux_cfg.namespaces[NSBOX_NS_USER] && !spec->linux_cfg.namespace_paths[NSBOX_NS_USER];
         NsboxSetupContext ctx = {
                 .spec = spec,
                 .stage_dir = stage,

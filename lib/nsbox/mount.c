@@ -20,8 +20,8 @@
 /* ---- mount options ---- */
 
 typedef struct MountOptions {
-        unsigned long flags;     /* for mount(2) */
-        unsigned long clear;     /* flags an option turned off ("rw", "suid") */
+        unsigned long flags;       /* for mount(2) */
+        unsigned long clear;       /* flags an option turned off ("rw", "suid") */
         unsigned long propagation; /* MS_PRIVATE, MS_SHARED, ... with MS_REC, or 0 */
         bool bind, recursive;
         char *data; /* the options mount(2) passes to the filesystem */
@@ -38,15 +38,24 @@ static int parse_mount_options(char **options, MountOptions *ret)
                 const char *name;
                 unsigned long set, clear;
         } flags[] = {
-                { "ro", MS_RDONLY, 0 },           { "rw", 0, MS_RDONLY },
-                { "nosuid", MS_NOSUID, 0 },       { "suid", 0, MS_NOSUID },
-                { "nodev", MS_NODEV, 0 },         { "dev", 0, MS_NODEV },
-                { "noexec", MS_NOEXEC, 0 },       { "exec", 0, MS_NOEXEC },
-                { "sync", MS_SYNCHRONOUS, 0 },    { "async", 0, MS_SYNCHRONOUS },
-                { "dirsync", MS_DIRSYNC, 0 },     { "noatime", MS_NOATIME, 0 },
-                { "atime", 0, MS_NOATIME },       { "nodiratime", MS_NODIRATIME, 0 },
-                { "diratime", 0, MS_NODIRATIME }, { "relatime", MS_RELATIME, 0 },
-                { "norelatime", 0, MS_RELATIME }, { "strictatime", MS_STRICTATIME, 0 },
+                { "ro", MS_RDONLY, 0 },
+                { "rw", 0, MS_RDONLY },
+                { "nosuid", MS_NOSUID, 0 },
+                { "suid", 0, MS_NOSUID },
+                { "nodev", MS_NODEV, 0 },
+                { "dev", 0, MS_NODEV },
+                { "noexec", MS_NOEXEC, 0 },
+                { "exec", 0, MS_NOEXEC },
+                { "sync", MS_SYNCHRONOUS, 0 },
+                { "async", 0, MS_SYNCHRONOUS },
+                { "dirsync", MS_DIRSYNC, 0 },
+                { "noatime", MS_NOATIME, 0 },
+                { "atime", 0, MS_NOATIME },
+                { "nodiratime", MS_NODIRATIME, 0 },
+                { "diratime", 0, MS_NODIRATIME },
+                { "relatime", MS_RELATIME, 0 },
+                { "norelatime", 0, MS_RELATIME },
+                { "strictatime", MS_STRICTATIME, 0 },
                 { "nostrictatime", 0, MS_STRICTATIME },
                 { "defaults", 0, 0 },
         };
@@ -54,9 +63,9 @@ static int parse_mount_options(char **options, MountOptions *ret)
                 const char *name;
                 unsigned long prop;
         } props[] = {
-                { "private", MS_PRIVATE },   { "rprivate", MS_PRIVATE | MS_REC },
-                { "shared", MS_SHARED },     { "rshared", MS_SHARED | MS_REC },
-                { "slave", MS_SLAVE },       { "rslave", MS_SLAVE | MS_REC },
+                { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+                { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+                { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
                 { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
         };
         MountOptions o = { 0 };
@@ -176,17 +185,18 @@ static int make_target_in_root(int rootfd, const char *path, bool want_file)
                                 if (last && want_file) {
                                         _cleanup_close_ int nfd = -EBADF;
                                         /* O_PATH parent: openat needs a real dir fd */
-                                        _cleanup_close_ int pdir = openat(parent, ".", O_RDONLY | O_DIRECTORY |
-                                                                                       O_CLOEXEC);
+                                        _cleanup_close_ int pdir =
+                                                openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                                         if (pdir < 0)
                                                 return negative_errno();
-                                        nfd = openat(pdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-                                                                         O_CLOEXEC, 0644);
+                                        nfd = openat(pdir, name,
+                                                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                                     0644);
                                         if (nfd < 0 && errno != EEXIST)
                                                 return negative_errno();
                                 } else {
-                                        _cleanup_close_ int pdir = openat(parent, ".", O_RDONLY | O_DIRECTORY |
-                                                                                       O_CLOEXEC);
+                                        _cleanup_close_ int pdir =
+                                                openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                                         if (pdir < 0)
                                                 return negative_errno();
                                         if (mkdirat(pdir, name, 0755) < 0 && errno != EEXIST)
@@ -232,7 +242,8 @@ static int bind_mount_fd(int srcdirfd, const char *src, int targetfd, bool recur
                 return negative_errno();
         if (attr_set || propagation) {
                 struct mount_attr a = { .attr_set = attr_set, .propagation = propagation & ~MS_REC };
-                if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0)
+                if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) <
+                    0)
                         return negative_errno();
         }
         return attach_mount(tree, targetfd);
@@ -279,10 +290,11 @@ static int do_mount_parsed(int rootfd, const NsboxMount *m, const MountOptions *
 
         _cleanup_close_ int target = make_target_in_root(rootfd, m->destination, want_file);
         if (target == -EROFS)
-                return nsbox_error_set_message(reterr, EROFS,
-                                               "mount target %s: does not exist, and the read-only rootfs cannot "
-                                               "have it created",
-                                               m->destination);
+                return nsbox_error_set_message(
+                        reterr, EROFS,
+                        "mount target %s: does not exist, and the read-only rootfs cannot "
+                        "have it created",
+                        m->destination);
         if (target < 0)
                 return nsbox_error_set(reterr, target, "mount target %s", m->destination);
         int r = detach_mounts_at(rootfd, m->destination, &target);
@@ -291,9 +303,10 @@ static int do_mount_parsed(int rootfd, const NsboxMount *m, const MountOptions *
 
         if (bind) {
                 r = bind_mount_fd(AT_FDCWD, m->source, target, o->recursive, mount_attr_from_flags(o->flags),
-                                      o->propagation);
+                                  o->propagation);
                 if (r < 0)
-                        return nsbox_error_set(reterr, r, "bind mount '%s' on %s", m->source, m->destination);
+                        return nsbox_error_set(reterr, r, "bind mount '%s' on %s", m->source,
+                                               m->destination);
                 return 0;
         }
 
@@ -333,14 +346,15 @@ static int setup_default_devices(int rootfd, bool in_userns, NsboxError **reterr
                 const char *name;
                 unsigned maj, min;
         } devs[] = {
-                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 },
-                { "tty", 5, 0 },
+                { "null", 1, 3 },   { "zero", 1, 5 },    { "full", 1, 7 },
+                { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
         };
         static const struct {
                 const char *name, *target;
         } links[] = {
-                { "fd", "/proc/self/fd" },     { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
-                { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },
+                { "fd", "/proc/self/fd" },       { "stdin", "/proc/self/fd/0" },
+                { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+                { "ptmx", "pts/ptmx" },
         };
 
         _cleanup_close_ int dev = open_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -349,7 +363,8 @@ static int setup_default_devices(int rootfd, bool in_userns, NsboxError **reterr
 
         for (size_t i = 0; i < ELEMENTSOF(devs); i++) {
                 if (!in_userns) {
-                        if (mknodat(dev, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 &&
+                        if (mknodat(dev, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) <
+                                    0 &&
                             errno != EEXIST)
                                 return nsbox_error_set(reterr, errno, "mknod /dev/%s", devs[i].name);
                         /* mknod honours the umask; the devices must be 0666 */
@@ -358,7 +373,8 @@ static int setup_default_devices(int rootfd, bool in_userns, NsboxError **reterr
                         continue;
                 }
                 /* In a user namespace mknod is refused: bind the host's node. */
-                _cleanup_close_ int f = openat(dev, devs[i].name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+                _cleanup_close_ int f =
+                        openat(dev, devs[i].name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
                 if (f < 0)
                         return nsbox_error_set(reterr, errno, "create /dev/%s", devs[i].name);
                 char host[64];
@@ -400,7 +416,8 @@ static int bind_generated_files(const NsboxSetupContext *ctx, int stagefd, int r
                 const NsboxFile *f = &spec->ext.files[i];
                 char name[32];
                 snprintf(name, sizeof(name), "%zu", i);
-                _cleanup_close_ int fd = openat(files, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f->mode);
+                _cleanup_close_ int fd =
+                        openat(files, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f->mode);
                 if (fd < 0 || loop_write(fd, f->content, strlen(f->content)) < 0 || fchmod(fd, f->mode) < 0)
                         return nsbox_error_set(reterr, errno, "write %s", f->destination);
 
@@ -438,8 +455,8 @@ static int apply_masked_paths(const NsboxSpec *spec, NsboxError **reterr)
                 if (S_ISDIR(st.st_mode)) {
                         char fp[64];
                         fd_path(t, fp);
-                        r = mount("tmpfs", fp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0")
-                                            < 0
+                        r = mount("tmpfs", fp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                  "size=0") < 0
                                     ? negative_errno()
                                     : 0;
                 } else
@@ -453,8 +470,9 @@ static int apply_masked_paths(const NsboxSpec *spec, NsboxError **reterr)
                         continue;
                 if (t < 0)
                         return nsbox_error_set(reterr, t, "read-only path %s", *p);
-                int r = bind_mount_fd(t, "", t, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                                          MOUNT_ATTR_NOEXEC, 0);
+                int r = bind_mount_fd(
+                        t, "", t, true,
+                        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0);
                 if (r < 0)
                         return nsbox_error_set(reterr, r, "make %s read-only", *p);
         }
@@ -466,8 +484,10 @@ static int apply_masked_paths(const NsboxSpec *spec, NsboxError **reterr)
 static int mount_overlay(const char *lower, int stagefd, const char *stage, NsboxError **reterr)
 {
         if (strpbrk(lower, ",:\\"))
-                return nsbox_error_set_message(reterr, EINVAL, "rootfs '%s': path has ',', ':' or '\\', which "
-                                               "overlayfs cannot take", lower);
+                return nsbox_error_set_message(reterr, EINVAL,
+                                               "rootfs '%s': path has ',', ':' or '\\', which "
+                                               "overlayfs cannot take",
+                                               lower);
         if ((mkdirat(stagefd, "upper", 0755) < 0 && errno != EEXIST) ||
             (mkdirat(stagefd, "work", 0700) < 0 && errno != EEXIST))
                 return nsbox_error_set(reterr, errno, "create overlay directories");
@@ -496,7 +516,8 @@ int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr)
         if (!overlay) {
                 /* A copy of the rootfs's mount tree, taken before the stage tmpfs
                  * exists so it cannot be part of it. */
-                tree = open_tree(AT_FDCWD, spec->root.path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                tree = open_tree(AT_FDCWD, spec->root.path,
+                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
                 if (tree < 0)
                         return nsbox_error_set(reterr, errno, "rootfs '%s'", spec->root.path);
                 if (spec->root.readonly) {
@@ -564,8 +585,8 @@ int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr)
                 return r;
 
         if (prop && (strstr(prop, "shared") || strstr(prop, "unbindable"))) {
-                unsigned long f = (strstr(prop, "shared") ? MS_SHARED : MS_UNBINDABLE) |
-                                  (prop[0] == 'r' ? MS_REC : 0);
+                unsigned long f =
+                        (strstr(prop, "shared") ? MS_SHARED : MS_UNBINDABLE) | (prop[0] == 'r' ? MS_REC : 0);
                 if (mount(NULL, "/", NULL, f, NULL) < 0)
                         return nsbox_error_set(reterr, errno, "set rootfs propagation %s", prop);
         }

@@ -106,7 +106,9 @@ int nsbox_spec_add_file(NsboxSpec *s, const char *destination, const char *conte
         if (!n)
                 return -ENOMEM;
         s->ext.files = n;
-        NsboxFile f = { .destination = strdup(destination), .content = strdup(content ? content : ""), .mode = mode };
+        NsboxFile f = { .destination = strdup(destination),
+                        .content = strdup(content ? content : ""),
+                        .mode = mode };
         if (!f.destination || !f.content) {
                 free(f.destination);
                 free(f.content);
@@ -128,7 +130,10 @@ int nsbox_spec_add_default_mounts(NsboxSpec *s)
                   "devpts",
                   "devpts",
                   { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL } },
-                { "/dev/shm", "tmpfs", "shm", { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL } },
+                { "/dev/shm",
+                  "tmpfs",
+                  "shm",
+                  { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL } },
                 { "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev", NULL } },
                 { "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro", NULL } },
         };
@@ -144,9 +149,10 @@ int nsbox_spec_add_default_mounts(NsboxSpec *s)
 uint64_t nsbox_cap_default_set(void)
 {
         static const int caps[] = {
-                CAP_CHOWN,  CAP_DAC_OVERRIDE,     CAP_FSETID,     CAP_FOWNER, CAP_MKNOD,
-                CAP_NET_RAW, CAP_SETGID,          CAP_SETUID,     CAP_SETFCAP, CAP_SETPCAP,
-                CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,   CAP_AUDIT_WRITE,
+                CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+                CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
+                CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+                CAP_KILL,    CAP_AUDIT_WRITE,
         };
         uint64_t m = 0;
         for (size_t i = 0; i < ELEMENTSOF(caps); i++)
@@ -188,9 +194,9 @@ static json_t *idmaps_to_json(const NsboxIdMapping *m, size_t n)
 {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++)
-                json_array_append_new(a, json_pack("{s:I,s:I,s:I}", "containerID", (json_int_t) m[i].container_id,
-                                                   "hostID", (json_int_t) m[i].host_id, "size",
-                                                   (json_int_t) m[i].size));
+                json_array_append_new(
+                        a, json_pack("{s:I,s:I,s:I}", "containerID", (json_int_t) m[i].container_id,
+                                     "hostID", (json_int_t) m[i].host_id, "size", (json_int_t) m[i].size));
         return a;
 }
 
@@ -209,14 +215,15 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
         json_t *gids = json_array();
         for (size_t i = 0; i < s->process.n_additional_gids; i++)
                 json_array_append_new(gids, json_integer(s->process.additional_gids[i]));
-        json_t *user = json_pack("{s:I,s:I}", "uid", (json_int_t) s->process.uid, "gid", (json_int_t) s->process.gid);
+        json_t *user = json_pack("{s:I,s:I}", "uid", (json_int_t) s->process.uid, "gid",
+                                 (json_int_t) s->process.gid);
         if (json_array_size(gids) > 0)
                 json_object_set(user, "additionalGids", gids);
         json_decref(gids);
-        json_t *proc = json_pack("{s:b,s:o,s:o,s:o,s:s,s:o,s:b}", "terminal", s->process.terminal, "user", user,
-                                 "args", strv_to_json(s->process.args), "env", strv_to_json(s->process.env), "cwd",
-                                 s->process.cwd ? s->process.cwd : "/", "capabilities", caps,
-                                 "noNewPrivileges", s->process.no_new_privileges);
+        json_t *proc = json_pack("{s:b,s:o,s:o,s:o,s:s,s:o,s:b}", "terminal", s->process.terminal, "user",
+                                 user, "args", strv_to_json(s->process.args), "env",
+                                 strv_to_json(s->process.env), "cwd", s->process.cwd ? s->process.cwd : "/",
+                                 "capabilities", caps, "noNewPrivileges", s->process.no_new_privileges);
         json_object_set_new(root, "process", proc);
         json_object_set_new(root, "root",
                             json_pack("{s:s,s:b}", "path", s->root.path ? s->root.path : "", "readonly",
@@ -345,11 +352,12 @@ static int get_caps(json_t *v, const char *path, uint64_t *ret, NsboxError **ret
         uint64_t m = 0;
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
                 cap_value_t c;
                 if (!json_is_string(e) || cap_from_name(json_string_value(e), &c) < 0 || c < 0 || c > 63)
-                        return nsbox_error_set_message(reterr, EINVAL, "config.json: %s: unknown capability %s",
-                                                       path, json_is_string(e) ? json_string_value(e) : "");
+                        return nsbox_error_set_message(reterr, EINVAL,
+                                                       "config.json: %s: unknown capability %s", path,
+                                                       json_is_string(e) ? json_string_value(e) : "");
                 m |= UINT64_C(1) << c;
         }
         *ret = m;
@@ -392,7 +400,8 @@ static int parse_process(NsboxSpec *s, json_t *p, NsboxError **reterr)
                         return bad(reterr, "process.terminal", "expected true or false");
                 s->process.terminal = json_is_true(v);
         }
-        if ((v = json_object_get(p, "args")) && (r = get_strv(v, "process.args", &s->process.args, reterr)) < 0)
+        if ((v = json_object_get(p, "args")) &&
+            (r = get_strv(v, "process.args", &s->process.args, reterr)) < 0)
                 return r;
         if ((v = json_object_get(p, "env")) && (r = get_strv(v, "process.env", &s->process.env, reterr)) < 0)
                 return r;
@@ -454,7 +463,8 @@ static int parse_process(NsboxSpec *s, json_t *p, NsboxError **reterr)
                 for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                         char path[64];
                         snprintf(path, sizeof(path), "process.capabilities.%s", names[i]);
-                        if ((v = json_object_get(c, names[i])) && (r = get_caps(v, path, dst[i], reterr)) < 0)
+                        if ((v = json_object_get(c, names[i])) &&
+                            (r = get_caps(v, path, dst[i], reterr)) < 0)
                                 return r;
                 }
         }
@@ -472,22 +482,22 @@ static int parse_linux(NsboxSpec *s, json_t *lx, NsboxError **reterr)
                 json_t *e;
                 if (!json_is_array(v))
                         return bad(reterr, "linux.namespaces", "expected an array");
-                json_array_foreach(v, i, e) {
+                json_array_foreach (v, i, e) {
                         json_t *t = json_object_get(e, "type");
                         NsboxNsType type = json_is_string(t) ? nsbox_ns_type_from_name(json_string_value(t))
                                                              : _NSBOX_NS_INVALID;
                         if (type == _NSBOX_NS_INVALID)
-                                return nsbox_error_set_message(reterr, EINVAL,
-                                                               "config.json: linux.namespaces: unknown type %s",
-                                                               json_is_string(t) ? json_string_value(t) : "");
+                                return nsbox_error_set_message(
+                                        reterr, EINVAL, "config.json: linux.namespaces: unknown type %s",
+                                        json_is_string(t) ? json_string_value(t) : "");
                         if (s->linux_cfg.namespaces[type])
                                 return nsbox_error_set_message(
                                         reterr, EINVAL, "config.json: linux.namespaces: %s given twice",
                                         json_string_value(t));
                         s->linux_cfg.namespaces[type] = true;
                         json_t *p = json_object_get(e, "path");
-                        if (p && (r = get_str(p, "linux.namespaces.path", &s->linux_cfg.namespace_paths[type],
-                                              reterr)) < 0)
+                        if (p && (r = get_str(p, "linux.namespaces.path",
+                                              &s->linux_cfg.namespace_paths[type], reterr)) < 0)
                                 return r;
                 }
         }
@@ -506,7 +516,8 @@ static int parse_linux(NsboxSpec *s, json_t *lx, NsboxError **reterr)
             (r = get_strv(v, "linux.readonlyPaths", &s->linux_cfg.readonly_paths, reterr)) < 0)
                 return r;
         if ((v = json_object_get(lx, "rootfsPropagation"))) {
-                if ((r = get_str(v, "linux.rootfsPropagation", &s->linux_cfg.rootfs_propagation, reterr)) < 0)
+                if ((r = get_str(v, "linux.rootfsPropagation", &s->linux_cfg.rootfs_propagation, reterr)) <
+                    0)
                         return r;
                 const char *p = s->linux_cfg.rootfs_propagation;
                 if (!streq(p, "private") && !streq(p, "slave") && !streq(p, "shared") &&
@@ -522,7 +533,8 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
         json_error_t jerr;
         json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
-                return nsbox_error_set_message(reterr, EINVAL, "config.json: line %d: %s", jerr.line, jerr.text);
+                return nsbox_error_set_message(reterr, EINVAL, "config.json: line %d: %s", jerr.line,
+                                               jerr.text);
 
         NsboxSpec *s = nsbox_spec_new();
         int r = -ENOMEM;
@@ -533,7 +545,8 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
                 r = bad(reterr, "(top)", "expected an object");
                 goto fail;
         }
-        if ((v = json_object_get(root, "ociVersion")) && (r = get_str(v, "ociVersion", &s->oci_version, reterr)) < 0)
+        if ((v = json_object_get(root, "ociVersion")) &&
+            (r = get_str(v, "ociVersion", &s->oci_version, reterr)) < 0)
                 goto fail;
         if ((v = json_object_get(root, "process")) && (r = parse_process(s, v, reterr)) < 0)
                 goto fail;
@@ -549,9 +562,11 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
                         s->root.readonly = json_is_true(ro);
                 }
         }
-        if ((v = json_object_get(root, "hostname")) && (r = get_str(v, "hostname", &s->hostname, reterr)) < 0)
+        if ((v = json_object_get(root, "hostname")) &&
+            (r = get_str(v, "hostname", &s->hostname, reterr)) < 0)
                 goto fail;
-        if ((v = json_object_get(root, "domainname")) && (r = get_str(v, "domainname", &s->domainname, reterr)) < 0)
+        if ((v = json_object_get(root, "domainname")) &&
+            (r = get_str(v, "domainname", &s->domainname, reterr)) < 0)
                 goto fail;
         if ((v = json_object_get(root, "mounts"))) {
                 size_t i;
@@ -560,20 +575,22 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
                         r = bad(reterr, "mounts", "expected an array");
                         goto fail;
                 }
-                json_array_foreach(v, i, e) {
+                json_array_foreach (v, i, e) {
                         json_t *d = json_object_get(e, "destination"), *t = json_object_get(e, "type"),
                                *src = json_object_get(e, "source"), *o = json_object_get(e, "options");
                         _cleanup_strv_free_ char **opts = NULL;
-                        if (!json_is_string(d) || json_string_value(d)[0] != '/' || (t && !json_is_string(t)) ||
-                            (src && !json_is_string(src))) {
-                                r = bad(reterr, "mounts", "each mount needs an absolute destination and string "
-                                                          "type and source");
+                        if (!json_is_string(d) || json_string_value(d)[0] != '/' ||
+                            (t && !json_is_string(t)) || (src && !json_is_string(src))) {
+                                r = bad(reterr, "mounts",
+                                        "each mount needs an absolute destination and string "
+                                        "type and source");
                                 goto fail;
                         }
                         if (o && (r = get_strv(o, "mounts.options", &opts, reterr)) < 0)
                                 goto fail;
                         r = nsbox_spec_add_mount(s, json_string_value(d), t ? json_string_value(t) : NULL,
-                                                 src ? json_string_value(src) : NULL, (const char *const *) opts);
+                                                 src ? json_string_value(src) : NULL,
+                                                 (const char *const *) opts);
                         if (r < 0)
                                 goto fail;
                 }
@@ -583,10 +600,11 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
         if ((v = json_object_get(root, "annotations")) && json_is_object(v)) {
                 const char *key;
                 json_t *val;
-                json_object_foreach(v, key, val) {
+                json_object_foreach (v, key, val) {
                         const char *dest;
                         if (streq(key, "org.nsbox.root.overlay"))
-                                s->ext.root_overlay = json_is_string(val) && streq(json_string_value(val), "true");
+                                s->ext.root_overlay =
+                                        json_is_string(val) && streq(json_string_value(val), "true");
                         else if ((dest = startswith(key, "org.nsbox.file.")) && json_is_string(val) &&
                                  (r = nsbox_spec_add_file(s, dest, json_string_value(val), 0644)) < 0)
                                 goto fail;

@@ -26,7 +26,8 @@ static NsboxSpec *sample(void)
         s->process.uid = 1000;
         s->process.gid = 100;
         s->process.no_new_privileges = true;
-        s->process.cap_bounding = s->process.cap_effective = s->process.cap_permitted = nsbox_cap_default_set();
+        s->process.cap_bounding = s->process.cap_effective = s->process.cap_permitted =
+                nsbox_cap_default_set();
         s->root.path = strdup("/var/lib/rootfs");
         s->root.readonly = true;
         s->hostname = strdup("box");
@@ -118,9 +119,11 @@ static void test_bad_json(void **state)
         expect_error("{\"process\": {\"cwd\": \"relative\"}}", "process.cwd: must be an absolute path");
         expect_error("{\"process\": {\"user\": {\"uid\": -1}}}", "process.user.uid");
         expect_error("{\"process\": {\"user\": {\"uid\": 4294967296}}}", "process.user.uid");
-        expect_error("{\"process\": {\"capabilities\": {\"bounding\": [\"CAP_NOPE\"]}}}", "unknown capability CAP_NOPE");
+        expect_error("{\"process\": {\"capabilities\": {\"bounding\": [\"CAP_NOPE\"]}}}",
+                     "unknown capability CAP_NOPE");
         expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"nope\"}]}}", "unknown type nope");
-        expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"pid\"}]}}", "given twice");
+        expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"pid\"}]}}",
+                     "given twice");
         expect_error("{\"mounts\": [{\"destination\": \"relative\"}]}", "mounts");
         expect_error("{\"root\": {\"path\": 3}}", "root.path");
         expect_error("{\"linux\": {\"rootfsPropagation\": \"sideways\"}}", "unknown propagation");
@@ -152,10 +155,8 @@ static void test_default_caps(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_roundtrip),
-                cmocka_unit_test(test_json_names),
-                cmocka_unit_test(test_bad_json),
-                cmocka_unit_test(test_add_mount_rejects_relative),
+                cmocka_unit_test(test_roundtrip),    cmocka_unit_test(test_json_names),
+                cmocka_unit_test(test_bad_json),     cmocka_unit_test(test_add_mount_rejects_relative),
                 cmocka_unit_test(test_default_caps),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
