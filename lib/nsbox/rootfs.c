@@ -1217,6 +1217,10 @@ int nsbox_rootfs_from_archive(const char *archive, const char *cache_dir, NsboxP
                          (dest_fd = openat(tmp_fd, "rootfs",
                                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
                         r = nsbox_error_set(reterr, errno, "cache '%s/rootfs/%s/rootfs'", cache, tmp);
+                /* The umask must not decide: an archive without a "./"
+                 * entry gets the usual mode of a root directory. */
+                else if (fchmod(dest_fd, 0755) < 0)
+                        r = nsbox_error_set(reterr, errno, "cache '%s/rootfs/%s/rootfs'", cache, tmp);
                 else if (lseek(fd, 0, SEEK_SET) < 0)
                         r = nsbox_error_set(reterr, errno, "read archive");
                 else

@@ -745,9 +745,14 @@ static void t_cache_reuse(void **state)
         assert_int_equal(nsbox_rootfs_from_archive(archive, P("cache/"), NULL, NULL, &path2, &err), 0);
         assert_string_equal(path2, path1);
 
-        /* Another archive, another entry; the first stays. */
+        /* Another archive, another entry; the first stays. This one has no
+         * "./" entry: its top directory gets 0755 whatever the umask. */
         write_archive(P("other.tar"), F_NONE, other, ELEMENTSOF(other));
+        mode_t old_umask = umask(077);
         assert_int_equal(nsbox_rootfs_from_archive(P("other.tar"), cache, NULL, NULL, &path3, &err), 0);
+        umask(old_umask);
+        assert_mode(path3, S_IFDIR, 0755);
+        assert_mode(P("%s/etc", path3 + strlen(base) + 1), S_IFDIR, 0755);
         assert_string_not_equal(path3, path1);
         assert_string_equal(read_file(P("%s/etc/os-release", path3 + strlen(base) + 1)), "ID=other\n");
         assert_string_equal(read_file(P("%s/etc/os-release", path1 + strlen(base) + 1)), "ID=small\n");
