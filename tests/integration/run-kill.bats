@@ -34,13 +34,15 @@ setup_file() {
         rm -rf "$big/root"
         "$NSBOX" run --rootfs "$big/big.tar.gz" -- true &
         pid=$!
-        for i in $(seq 200); do
-                ls -d "$NSBOX_CACHE_DIR"/rootfs/*.tmp* >/dev/null 2>&1 && break
-                sleep 0.02
+        for i in $(seq 1000); do
+                [ -n "$(ls -A "$NSBOX_CACHE_DIR"/rootfs/*.tmp* 2>/dev/null)" ] && break
+                sleep 0.01
         done
-        sleep 0.2
         kill -KILL $pid
-        wait $pid || true
+        st=0
+        wait $pid || st=$?
+        # killed midway, not finished before the signal came
+        [ "$st" -eq 137 ]
         # no complete-looking entry for a half-done extraction
         key=$(sha256sum "$big/big.tar.gz" | cut -d' ' -f1)
         [ ! -e "$NSBOX_CACHE_DIR/rootfs/$key/rootfs" ]
