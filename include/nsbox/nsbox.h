@@ -6,6 +6,7 @@
 #include <nsbox/common.h>
 #include <nsbox/error.h>
 #include <nsbox/namespace.h>
+#include <nsbox/idmap.h>
 #include <nsbox/spec.h>
 #include <nsbox/rootfs.h>
 #include <nsbox/container.h>
