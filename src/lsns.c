@@ -1,3 +1,777 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lsns: list namespaces, a drop-in for util-linux lsns(8).
+ *
+ * The table is built with libsmartcols exactly as util-linux builds it (same
+ * columns, width hints, flags, line order and parent lines), so the output is
+ * byte for byte the same on the same state. The enumeration itself is
+ * libnsbox's nsbox_ns_scan().
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <locale.h>
+#include <pwd.h>
+
+#include <libsmartcols.h>
+
 #include "common.h"
-int cmd_lsns(int argc, char **argv) { return 1; }
+
+enum {
+        COL_NS,
+        COL_TYPE,
+        COL_PATH,
+        COL_NPROCS,
+        COL_PID,
+        COL_PPID,
+        COL_COMMAND,
+        COL_UID,
+        COL_USER,
+        COL_NETNSID,
+        COL_NSFS,
+        COL_PNS,
+        COL_ONS,
+        _COL_MAX,
+};
+
+/* clang-format off */
+static const struct colinfo {
+        const char *name;
+        double whint;
+        int flags;
+        int json_type;
+        const char *help;
+} infos[_COL_MAX] = {
+        [COL_NS]      = { "NS",      10, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "namespace identifier (inode number)" },
+        [COL_TYPE]    = { "TYPE",     5, 0,              SCOLS_JSON_STRING, "kind of namespace" },
+        [COL_PATH]    = { "PATH",     0, 0,              SCOLS_JSON_STRING, "path to the namespace" },
+        [COL_NPROCS]  = { "NPROCS",   5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "number of processes in the namespace" },
+        [COL_PID]     = { "PID",      5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "lowest PID in the namespace" },
+        [COL_PPID]    = { "PPID",     5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "PPID of the PID" },
+        [COL_COMMAND] = { "COMMAND",  0, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "command line of the PID" },
+        [COL_UID]     = { "UID",      0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "UID of the PID" },
+        [COL_USER]    = { "USER",     0, 0,              SCOLS_JSON_STRING, "username of the PID" },
+        [COL_NETNSID] = { "NETNSID",  0, SCOLS_FL_RIGHT, SCOLS_JSON_STRING, "namespace ID as used by network subsystem" },
+        [COL_NSFS]    = { "NSFS",     0, SCOLS_FL_WRAP,  SCOLS_JSON_STRING, "nsfs mountpoint (usually used network subsystem)" },
+        [COL_PNS]     = { "PNS",     10, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "parent namespace identifier (inode number)" },
+        [COL_ONS]     = { "ONS",     10, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "owner namespace identifier (inode number)" },
+};
+/* clang-format on */
+
+/* util-linux keeps room for every column twice, and so do we: "-o NS,NS,..."
+ * with more than that fails. */
+#define MAX_COLUMNS (_COL_MAX * 2)
+
+typedef enum TreeMode {
+        TREE_NONE,
+        TREE_PROCESS,
+        TREE_OWNER,
+        TREE_PARENT,
+} TreeMode;
+
+/* A pointer-keyed map from a process or namespace to the last output line made
+ * for it: lsns hangs a row under the last row of its parent. */
+typedef struct LineMap {
+        const void **keys;
+        struct libscols_line **lines;
+        size_t cap, n;
+} LineMap;
+
+typedef struct Lsns {
+        int columns[MAX_COLUMNS];
+        size_t ncolumns;
+
+        unsigned types;
+        pid_t filter_pid;
+        uint64_t filter_ns;
+        bool have_filter_ns;
+        TreeMode tree;
+        bool raw, json, no_trunc, no_headings, no_wrap;
+
+        NsboxNsScan *scan;
+        LineMap proc_lines;
+        LineMap ns_lines;
+} Lsns;
+
+static size_t ptr_hash(const void *p)
+{
+        uintptr_t k = (uintptr_t) p;
+        k ^= k >> 17;
+        k *= (uintptr_t) 0x9e3779b97f4a7c15ULL;
+        k ^= k >> 29;
+        return (size_t) k;
+}
+
+static struct libscols_line *linemap_get(const LineMap *m, const void *key)
+{
+        if (!m->cap || !key)
+                return NULL;
+        for (size_t i = ptr_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+                if (m->keys[i] == key)
+                        return m->lines[i];
+                if (!m->keys[i])
+                        return NULL;
+        }
+}
+
+static int linemap_put(LineMap *m, const void *key, struct libscols_line *line)
+{
+        if ((m->n + 1) * 2 > m->cap) {
+                size_t ncap = m->cap ? m->cap * 2 : 256;
+                const void **nk = calloc(ncap, sizeof(*nk));
+                struct libscols_line **nl = calloc(ncap, sizeof(*nl));
+                if (!nk || !nl) {
+                        free(nk);
+                        free(nl);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < m->cap; i++) {
+                        if (!m->keys[i])
+                                continue;
+                        size_t j = ptr_hash(m->keys[i]) & (ncap - 1);
+                        while (nk[j])
+                                j = (j + 1) & (ncap - 1);
+                        nk[j] = m->keys[i];
+                        nl[j] = m->lines[i];
+                }
+                free(m->keys);
+                free(m->lines);
+                m->keys = nk;
+                m->lines = nl;
+                m->cap = ncap;
+        }
+        size_t i = ptr_hash(key) & (m->cap - 1);
+        while (m->keys[i] && m->keys[i] != key)
+                i = (i + 1) & (m->cap - 1);
+        if (!m->keys[i])
+                m->n++;
+        m->keys[i] = key;
+        m->lines[i] = line;
+        return 0;
+}
+
+static void linemap_done(LineMap *m)
+{
+        free(m->keys);
+        free(m->lines);
+        *m = (LineMap) { 0 };
+}
+
+/* -------- util-linux conventions for messages and numbers -------- */
+
+static _noreturn_ void errtryhelp(void)
+{
+        fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_name_cmd);
+        exit(EXIT_FAILURE);
+}
+
+/* Flushes stdout and reports a failed write as util-linux's close_stdout() does. */
+static int close_stdout(int status)
+{
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                int e = errno;
+                if (e == EPIPE)
+                        return status;
+                if (e)
+                        log_error("write error: %s", strerror(e));
+                else
+                        log_error("write error");
+                return EXIT_FAILURE;
+        }
+        return status;
+}
+
+/* strtos32_or_err(): decimal, leading blanks and a sign allowed, nothing after. */
+static pid_t parse_pid_or_die(const char *s)
+{
+        char *end = NULL;
+        errno = 0;
+        intmax_t v = *s ? strtoimax(s, &end, 10) : 0;
+        if (!*s || errno == EINVAL || end == s || *end) {
+                log_error("invalid PID argument: '%s'", s);
+                exit(EXIT_FAILURE);
+        }
+        if (errno == ERANGE || v < INT32_MIN || v > INT32_MAX) {
+                log_error("invalid PID argument: '%s': %s", s, strerror(ERANGE));
+                exit(EXIT_FAILURE);
+        }
+        return (pid_t) v;
+}
+
+/* strtou64_or_err(): as above, negative numbers are out of range. */
+static uint64_t parse_ns_or_die(const char *s)
+{
+        char *end = NULL;
+        int e = 0;
+        uintmax_t v = 0;
+        if (*s) {
+                errno = 0;
+                intmax_t sv = strtoimax(s, &end, 10);
+                if (sv < 0)
+                        e = ERANGE;
+                else {
+                        errno = 0;
+                        v = strtoumax(s, &end, 10);
+                        e = errno;
+                }
+        }
+        if (e == ERANGE) {
+                log_error("invalid namespace argument: '%s': %s", s, strerror(ERANGE));
+                exit(EXIT_FAILURE);
+        }
+        if (!*s || e || end == s || *end) {
+                log_error("invalid namespace argument: '%s'", s);
+                exit(EXIT_FAILURE);
+        }
+        return (uint64_t) v;
+}
+
+static int column_by_name(const char *name, size_t len)
+{
+        for (int i = 0; i < _COL_MAX; i++)
+                if (strlen(infos[i].name) == len && strncasecmp(name, infos[i].name, len) == 0)
+                        return i;
+        return -1;
+}
+
+/* -o LIST and -o +LIST. A name util-linux does not know is reported by name; an
+ * empty name or too many columns fail quietly, as they do there. */
+static int parse_columns(Lsns *ls, const char *arg)
+{
+        const char *list = arg;
+        if (*list == '+')
+                list++;
+        else
+                ls->ncolumns = 0;
+        if (!*list)
+                return -EINVAL;
+        for (const char *p = list;;) {
+                const char *comma = strchr(p, ',');
+                /* A trailing comma stays part of the last name. */
+                if (comma && comma[1] == '\0')
+                        comma = NULL;
+                size_t len = comma ? (size_t) (comma - p) : strlen(p);
+                if (ls->ncolumns >= MAX_COLUMNS)
+                        return -E2BIG;
+                if (len == 0)
+                        return -EINVAL;
+                int id = column_by_name(p, len);
+                if (id < 0) {
+                        log_error("unknown column: %.*s", (int) len, p);
+                        return -EINVAL;
+                }
+                ls->columns[ls->ncolumns++] = id;
+                if (!comma)
+                        break;
+                p = comma + 1;
+        }
+        return 0;
+}
+
+static bool has_column(const Lsns *ls, int id)
+{
+        for (size_t i = 0; i < ls->ncolumns; i++)
+                if (ls->columns[i] == id)
+                        return true;
+        return false;
+}
+
+/* -------- users -------- */
+
+typedef struct UserCache {
+        uid_t *uids;
+        char **names;
+        size_t n;
+} UserCache;
+
+static UserCache user_cache;
+
+/* The name of a uid, or the number when it has none (util-linux's idcache). */
+static const char *user_name(uid_t uid)
+{
+        for (size_t i = 0; i < user_cache.n; i++)
+                if (user_cache.uids[i] == uid)
+                        return user_cache.names[i];
+        char *name = NULL;
+        struct passwd *pw = getpwuid(uid);
+        if (pw && pw->pw_name)
+                name = strdup(pw->pw_name);
+        else if (asprintf(&name, "%lu", (unsigned long) uid) < 0)
+                name = NULL;
+        if (!name)
+                return NULL;
+        uid_t *nu = realloc(user_cache.uids, (user_cache.n + 1) * sizeof(*nu));
+        if (nu)
+                user_cache.uids = nu;
+        char **nn = realloc(user_cache.names, (user_cache.n + 1) * sizeof(*nn));
+        if (nn)
+                user_cache.names = nn;
+        if (!nu || !nn) {
+                free(name);
+                return NULL;
+        }
+        user_cache.uids[user_cache.n] = uid;
+        user_cache.names[user_cache.n++] = name;
+        return name;
+}
+
+static void user_cache_free(void)
+{
+        for (size_t i = 0; i < user_cache.n; i++)
+                free(user_cache.names[i]);
+        free(user_cache.uids);
+        free(user_cache.names);
+        user_cache = (UserCache) { 0 };
+}
+
+/* -------- output -------- */
+
+static _noreturn_ void oom(void)
+{
+        log_error("cannot allocate memory");
+        exit(EXIT_FAILURE);
+}
+
+static char *nsfs_text(const NsboxNsInfo *ns, char sep)
+{
+        if (!ns->nsfs_paths || !ns->nsfs_paths[0])
+                return NULL;
+        size_t len = 0;
+        for (char **p = ns->nsfs_paths; *p; p++)
+                len += strlen(*p) + 1;
+        char *s = malloc(len);
+        if (!s)
+                oom();
+        char *w = s;
+        for (char **p = ns->nsfs_paths; *p; p++) {
+                if (p != ns->nsfs_paths)
+                        *w++ = sep;
+                w = stpcpy(w, *p);
+        }
+        return s;
+}
+
+static char *cell_text(const Lsns *ls, const NsboxNsInfo *ns, const NsboxNsProcess *proc, int col)
+{
+        char *s = NULL;
+        int r = 0;
+        switch (col) {
+        case COL_NS:
+                r = asprintf(&s, "%" PRIu64, ns->id);
+                break;
+        case COL_TYPE:
+                s = strdup(nsbox_ns_type_name(ns->type));
+                break;
+        case COL_PATH:
+                if (proc)
+                        r = asprintf(&s, "/proc/%d/ns/%s", (int) proc->pid, nsbox_ns_type_name(ns->type));
+                break;
+        case COL_NPROCS:
+                r = asprintf(&s, "%zu", ns->nprocs);
+                break;
+        case COL_PID:
+                if (proc)
+                        r = asprintf(&s, "%d", (int) proc->pid);
+                break;
+        case COL_PPID:
+                if (proc)
+                        r = asprintf(&s, "%d", (int) proc->ppid);
+                break;
+        case COL_COMMAND:
+                if (proc && nsbox_ns_scan_process_command(ls->scan, proc->pid, &s) < 0)
+                        s = NULL;
+                return s;
+        case COL_UID:
+        case COL_USER: {
+                /* A namespace without processes shows who owns it instead. */
+                uid_t uid = proc ? proc->uid : ns->has_owner_uid ? ns->owner_uid : 0;
+                if (col == COL_UID)
+                        r = asprintf(&s, "%d", (int) uid);
+                else {
+                        const char *n = user_name(uid);
+                        s = n ? strdup(n) : NULL;
+                        if (!n)
+                                oom();
+                }
+                break;
+        }
+        case COL_NETNSID:
+                if (ns->type != NSBOX_NS_NET)
+                        break;
+                if (ns->netnsid >= 0)
+                        r = asprintf(&s, "%" PRId32, ns->netnsid);
+                else if (ns->netnsid == NSBOX_NETNSID_UNASSIGNED)
+                        s = strdup("unassigned");
+                else
+                        return NULL;
+                break;
+        case COL_NSFS:
+                return nsfs_text(ns, ls->no_wrap ? ',' : '\n');
+        case COL_PNS:
+                r = asprintf(&s, "%" PRIu64, ns->parent_id);
+                break;
+        case COL_ONS:
+                r = asprintf(&s, "%" PRIu64, ns->owner_id);
+                break;
+        default:
+                return NULL;
+        }
+        if (r < 0 || (!s && col != COL_PATH && col != COL_PID && col != COL_PPID && col != COL_NETNSID))
+                oom();
+        return s;
+}
+
+static struct libscols_line *add_line(Lsns *ls, struct libscols_table *tab, const NsboxNsInfo *ns,
+                                      const NsboxNsProcess *proc)
+{
+        struct libscols_line *parent = NULL;
+        if (ls->tree == TREE_PROCESS && proc && proc->parent)
+                parent = linemap_get(&ls->proc_lines, proc->parent);
+        else if (ls->tree == TREE_PARENT && ns->parent)
+                parent = linemap_get(&ls->ns_lines, ns->parent);
+        else if (ls->tree == TREE_OWNER && ns->owner)
+                parent = linemap_get(&ls->ns_lines, ns->owner);
+
+        struct libscols_line *line = scols_table_new_line(tab, parent);
+        if (!line)
+                oom();
+        for (size_t i = 0; i < ls->ncolumns; i++) {
+                char *s = cell_text(ls, ns, proc, ls->columns[i]);
+                if (s && scols_line_refer_data(line, i, s) != 0)
+                        oom();
+        }
+        int r = 0;
+        if (ls->tree == TREE_OWNER || ls->tree == TREE_PARENT)
+                r = linemap_put(&ls->ns_lines, ns, line);
+        else if (proc)
+                r = linemap_put(&ls->proc_lines, proc, line);
+        if (r < 0)
+                oom();
+        return line;
+}
+
+static struct libscols_table *new_table(const Lsns *ls)
+{
+        struct libscols_table *tab = scols_new_table();
+        if (!tab)
+                oom();
+        scols_table_enable_raw(tab, ls->raw);
+        scols_table_enable_json(tab, ls->json);
+        scols_table_enable_noheadings(tab, ls->no_headings);
+        if (ls->json)
+                scols_table_set_name(tab, "namespaces");
+
+        for (size_t i = 0; i < ls->ncolumns; i++) {
+                int id = ls->columns[i];
+                const struct colinfo *ci = &infos[id];
+                int flags = ci->flags;
+                if (ls->no_trunc)
+                        flags &= ~SCOLS_FL_TRUNC;
+                if (ls->tree == TREE_PROCESS && id == COL_COMMAND)
+                        flags |= SCOLS_FL_TREE;
+                if (ls->no_wrap)
+                        flags &= ~SCOLS_FL_WRAP;
+                if ((ls->tree == TREE_OWNER || ls->tree == TREE_PARENT) && id == COL_NS) {
+                        flags |= SCOLS_FL_TREE;
+                        flags &= ~SCOLS_FL_RIGHT;
+                }
+                struct libscols_column *cl = scols_table_new_column(tab, ci->name, ci->whint, flags);
+                if (!cl)
+                        oom();
+                if (ls->json)
+                        scols_column_set_json_type(cl, ci->json_type);
+                if (!ls->no_wrap && id == COL_NSFS) {
+                        scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL);
+                        scols_column_set_safechars(cl, "\n");
+                }
+        }
+        return tab;
+}
+
+/* Draws the owner (or parent) of a namespace before it, so that its row can
+ * hang under theirs. */
+static void show_namespace(Lsns *ls, struct libscols_table *tab, const NsboxNsInfo *ns)
+{
+        const NsboxNsInfo *up = NULL;
+        if (ls->tree == TREE_OWNER)
+                up = ns->owner;
+        else if (ls->tree == TREE_PARENT)
+                up = ns->parent ? ns->parent : ns->owner;
+        if (up && !linemap_get(&ls->ns_lines, up))
+                show_namespace(ls, tab, up);
+        add_line(ls, tab, ns, ns->proc);
+}
+
+static void show_namespaces(Lsns *ls, struct libscols_table *tab)
+{
+        size_t n = nsbox_ns_scan_n_namespaces(ls->scan);
+        for (size_t i = 0; i < n; i++) {
+                const NsboxNsInfo *ns = nsbox_ns_scan_namespace(ls->scan, i);
+                if (ls->filter_pid != 0 && !nsbox_ns_info_has_process(ns, ls->filter_pid))
+                        continue;
+                if (!linemap_get(&ls->ns_lines, ns))
+                        show_namespace(ls, tab, ns);
+        }
+}
+
+/* Draws the parent of a process first when it is in the same namespace. */
+static void show_process(Lsns *ls, struct libscols_table *tab, const NsboxNsInfo *ns, const NsboxNsProcess *proc)
+{
+        if (ls->tree == TREE_PROCESS && proc->parent && !linemap_get(&ls->proc_lines, proc->parent) &&
+            proc->parent->ns[ns->type] == proc->ns[ns->type])
+                show_process(ls, tab, ns, proc->parent);
+        add_line(ls, tab, ns, proc);
+}
+
+static void show_namespace_processes(Lsns *ls, struct libscols_table *tab, const NsboxNsInfo *ns)
+{
+        for (size_t i = 0; i < ns->nprocs; i++)
+                if (!linemap_get(&ls->proc_lines, ns->procs[i]))
+                        show_process(ls, tab, ns, ns->procs[i]);
+}
+
+/* -------- command line -------- */
+
+static void usage(void)
+{
+        FILE *out = stdout;
+        fputs("\nUsage:\n", out);
+        fprintf(out, " %s [options] [<namespace>]\n", program_invocation_name_cmd);
+        fputs("\nList system namespaces.\n", out);
+        fputs("\nOptions:\n", out);
+        fputs(" -J, --json             use JSON output format\n", out);
+        fputs(" -l, --list             use list format output\n", out);
+        fputs(" -n, --noheadings       don't print headings\n", out);
+        fputs(" -o, --output <list>    define which output columns to use\n", out);
+        fputs("     --output-all       output all columns\n", out);
+        fputs(" -p, --task <pid>       print process namespaces\n", out);
+        fputs(" -r, --raw              use the raw output format\n", out);
+        fputs(" -u, --notruncate       don't truncate text in columns\n", out);
+        fputs(" -W, --nowrap           don't use multi-line representation\n", out);
+        fputs(" -t, --type <name>      namespace type (mnt, net, ipc, user, pid, uts, cgroup, time)\n", out);
+        fputs(" -T, --tree[=<rel>]     use tree format (parent, owner, or process)\n", out);
+        fputs("\n", out);
+        fputs(" -h, --help             display this help\n", out);
+        fputs(" -V, --version          display version\n", out);
+        fputs("\nAvailable output columns:\n", out);
+        for (int i = 0; i < _COL_MAX; i++)
+                fprintf(out, " %11s  %s\n", infos[i].name, infos[i].help);
+        fputs("\nFor more details see lsns(8).\n", out);
+}
+
+/* util-linux's err_exclusive_options(): options in one group may not be mixed. */
+static void check_exclusive(int c, const struct option *longopts, int *seen)
+{
+        static const int groups[][3] = {
+                { 'J', 'r', 0 },
+                { 'l', 'T', 0 },
+        };
+        for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
+                for (const int *op = groups[g]; *op; op++) {
+                        if (*op != c)
+                                continue;
+                        if (seen[g] == 0)
+                                seen[g] = c;
+                        else if (seen[g] != c) {
+                                fprintf(stderr, "%s: mutually exclusive arguments:", program_invocation_name_cmd);
+                                for (const int *o = groups[g]; *o; o++) {
+                                        const char *name = NULL;
+                                        for (const struct option *lo = longopts; lo->name; lo++)
+                                                if (lo->val == *o)
+                                                        name = lo->name;
+                                        if (name)
+                                                fprintf(stderr, " --%s", name);
+                                        else
+                                                fprintf(stderr, " -%c", *o);
+                                }
+                                fputc('\n', stderr);
+                                exit(EXIT_FAILURE);
+                        }
+                        break;
+                }
+        }
+}
+
+static NsboxNsType type_from_proc_name(const char *name)
+{
+        /* Only the /proc/PID/ns names, as util-linux: "mount" is not a type here. */
+        NsboxNsType t = nsbox_ns_type_from_name(name);
+        return t != _NSBOX_NS_INVALID && streq(name, nsbox_ns_type_name(t)) ? t : _NSBOX_NS_INVALID;
+}
+
+int cmd_lsns(int argc, char **argv)
+{
+        enum {
+                OPT_OUTPUT_ALL = CHAR_MAX + 1,
+        };
+        static const struct option longopts[] = {
+                { "json", no_argument, NULL, 'J' },
+                { "task", required_argument, NULL, 'p' },
+                { "help", no_argument, NULL, 'h' },
+                { "output", required_argument, NULL, 'o' },
+                { "output-all", no_argument, NULL, OPT_OUTPUT_ALL },
+                { "notruncate", no_argument, NULL, 'u' },
+                { "version", no_argument, NULL, 'V' },
+                { "noheadings", no_argument, NULL, 'n' },
+                { "nowrap", no_argument, NULL, 'W' },
+                { "list", no_argument, NULL, 'l' },
+                { "raw", no_argument, NULL, 'r' },
+                { "type", required_argument, NULL, 't' },
+                { "tree", optional_argument, NULL, 'T' },
+                {},
+        };
+        Lsns ls = { 0 };
+        int seen[2] = { 0 };
+        const char *outarg = NULL;
+        bool force_list = false, is_net = false;
+        int c;
+
+        /* libsmartcols draws the tree with line characters only in a UTF-8 locale. */
+        setlocale(LC_ALL, "");
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "Jlp:o:nruhVt:T::W", longopts, NULL)) != -1) {
+                check_exclusive(c, longopts, seen);
+                switch (c) {
+                case 'J':
+                        ls.json = true;
+                        break;
+                case 'l':
+                        force_list = true;
+                        break;
+                case 'o':
+                        outarg = optarg;
+                        break;
+                case OPT_OUTPUT_ALL:
+                        for (ls.ncolumns = 0; ls.ncolumns < _COL_MAX; ls.ncolumns++)
+                                ls.columns[ls.ncolumns] = (int) ls.ncolumns;
+                        break;
+                case 'p':
+                        ls.filter_pid = parse_pid_or_die(optarg);
+                        break;
+                case 'n':
+                        ls.no_headings = true;
+                        break;
+                case 'r':
+                        ls.raw = ls.no_wrap = true;
+                        break;
+                case 'u':
+                        ls.no_trunc = true;
+                        break;
+                case 'W':
+                        ls.no_wrap = true;
+                        break;
+                case 't': {
+                        NsboxNsType t = type_from_proc_name(optarg);
+                        if (t == _NSBOX_NS_INVALID) {
+                                log_error("unknown namespace type: %s", optarg);
+                                return EXIT_FAILURE;
+                        }
+                        ls.types |= NSBOX_NS_TYPE_BIT(t);
+                        if (t == NSBOX_NS_NET)
+                                is_net = true;
+                        break;
+                }
+                case 'T':
+                        ls.tree = TREE_OWNER;
+                        if (optarg) {
+                                const char *a = optarg[0] == '=' ? optarg + 1 : optarg;
+                                if (streq(a, "parent"))
+                                        ls.tree = TREE_PARENT;
+                                else if (streq(a, "process"))
+                                        ls.tree = TREE_PROCESS;
+                                else if (!streq(a, "owner")) {
+                                        log_error("unknown tree type: %s", a);
+                                        return EXIT_FAILURE;
+                                }
+                        }
+                        break;
+                case 'h':
+                        usage();
+                        return close_stdout(EXIT_SUCCESS);
+                case 'V':
+                        printf("%s from nsbox %s\n", program_invocation_name_cmd, NSBOX_VERSION);
+                        return close_stdout(EXIT_SUCCESS);
+                default:
+                        errtryhelp();
+                }
+        }
+
+        if (ls.types == 0)
+                ls.types = NSBOX_NS_TYPES_ALL;
+
+        if (optind < argc) {
+                if (ls.filter_pid) {
+                        log_error("--task is mutually exclusive with <namespace>");
+                        return EXIT_FAILURE;
+                }
+                ls.filter_ns = parse_ns_or_die(argv[optind]);
+                ls.have_filter_ns = ls.filter_ns != 0;
+                if (ls.tree == TREE_NONE && !force_list)
+                        ls.tree = TREE_PROCESS;
+                if (ls.ncolumns == 0) {
+                        ls.columns[ls.ncolumns++] = COL_PID;
+                        ls.columns[ls.ncolumns++] = COL_PPID;
+                        ls.columns[ls.ncolumns++] = COL_USER;
+                        ls.columns[ls.ncolumns++] = COL_COMMAND;
+                }
+        }
+        if (ls.ncolumns == 0) {
+                ls.columns[ls.ncolumns++] = COL_NS;
+                ls.columns[ls.ncolumns++] = COL_TYPE;
+                ls.columns[ls.ncolumns++] = COL_NPROCS;
+                ls.columns[ls.ncolumns++] = COL_PID;
+                ls.columns[ls.ncolumns++] = COL_USER;
+                if (is_net) {
+                        ls.columns[ls.ncolumns++] = COL_NETNSID;
+                        ls.columns[ls.ncolumns++] = COL_NSFS;
+                }
+                ls.columns[ls.ncolumns++] = COL_COMMAND;
+                if (ls.tree == TREE_NONE && !force_list)
+                        ls.tree = TREE_PROCESS;
+        }
+        if (outarg && parse_columns(&ls, outarg) < 0)
+                return EXIT_FAILURE;
+
+        NsboxNsScanOptions opts = {
+                .types = ls.types,
+                .flags = NSBOX_NS_SCAN_RELATIONS,
+        };
+        if (has_column(&ls, COL_NETNSID))
+                opts.flags |= NSBOX_NS_SCAN_NETNSID;
+        if (has_column(&ls, COL_NSFS))
+                opts.flags |= NSBOX_NS_SCAN_NSFS_PATHS;
+        if (ls.tree == TREE_OWNER || ls.tree == TREE_PARENT)
+                opts.flags |= NSBOX_NS_SCAN_CONNECT;
+
+        NsboxError *err = NULL;
+        int r = nsbox_ns_scan(&opts, &ls.scan, &err);
+        if (r < 0) {
+                log_nsbox_error(err, r);
+                nsbox_error_free(err);
+                return EXIT_FAILURE;
+        }
+
+        int status = EXIT_SUCCESS;
+        struct libscols_table *tab = NULL;
+        if (ls.have_filter_ns) {
+                const NsboxNsInfo *ns = nsbox_ns_scan_find(ls.scan, ls.filter_ns);
+                if (!ns) {
+                        log_error("not found namespace: %" PRIu64, ls.filter_ns);
+                        status = EXIT_FAILURE;
+                        goto out;
+                }
+                tab = new_table(&ls);
+                show_namespace_processes(&ls, tab, ns);
+        } else {
+                tab = new_table(&ls);
+                show_namespaces(&ls, tab);
+        }
+        scols_print_table(tab);
+out:
+        scols_unref_table(tab);
+        linemap_done(&ls.proc_lines);
+        linemap_done(&ls.ns_lines);
+        nsbox_ns_scan_free(ls.scan);
+        user_cache_free();
+        return close_stdout(status);
+}
