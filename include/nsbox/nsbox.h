@@ -10,6 +10,7 @@
 #include <nsbox/spec.h>
 #include <nsbox/rootfs.h>
 #include <nsbox/container.h>
+#include <nsbox/user.h>
 
 #ifdef __cplusplus
 extern "C" {
