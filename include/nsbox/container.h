@@ -59,6 +59,16 @@ NSBOX_PUBLIC int nsbox_container_wait(NsboxContainer *c, int *ret_status);
  */
 NSBOX_PUBLIC int nsbox_container_kill(NsboxContainer *c, int sig);
 
+/**
+ * nsbox_container_console_fd - the master side of the container's
+ * pseudo-terminal (spec process.terminal; pty(7)): what the command writes to
+ * its terminal is read here, what is written here is its input, and
+ * TIOCSWINSZ on it resizes the terminal and sends SIGWINCH to the command's
+ * foreground process group. Owned by the container, close-on-exec.
+ * Returns: the fd, or -ENOTTY when the container has no terminal.
+ */
+NSBOX_PUBLIC int nsbox_container_console_fd(const NsboxContainer *c);
+
 /** nsbox_container_pid - the init process's PID in the caller's PID namespace. */
 NSBOX_PUBLIC pid_t nsbox_container_pid(const NsboxContainer *c);
 

@@ -48,7 +48,12 @@ typedef struct NsboxSpec {
         char *oci_version;
 
         struct {
+                /* a new pseudo-terminal is the process's stdin, stdout, stderr,
+                 * controlling terminal and /dev/console; the caller gets its
+                 * master from nsbox_container_console_fd() */
                 bool terminal;
+                /* the terminal's initial size in characters (0: leave the kernel's) */
+                unsigned short console_height, console_width;
                 char **args; /* args[0] is looked up in PATH from env if it has no '/' */
                 char **env;  /* "KEY=VALUE" */
                 char *cwd;   /* absolute, inside the container */
@@ -93,6 +98,10 @@ typedef struct NsboxSpec {
                 bool root_overlay;
                 NsboxFile *files;
                 size_t n_files;
+                /* PID 1 is a small init inside the nsbox process image that
+                 * forwards signals to process.args, reaps orphans, and exits
+                 * with the command's status (what tini / docker run --init do) */
+                bool init;
         } ext;
 } NsboxSpec;
 

@@ -22,6 +22,23 @@ int nsbox_caps_apply(const NsboxSpec *spec, NsboxError **reterr)
                 if (cap_get_flag(cur, (cap_value_t) c, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
                         held |= UINT64_C(1) << c;
         }
+
+        /* After setresuid(2) to a non-zero uid (with PR_SET_KEEPCAPS) the
+         * effective set is empty while the permitted set is kept; dropping
+         * from the bounding set needs CAP_SETPCAP effective, so raise the
+         * effective set to the permitted one first (capabilities(7)). */
+        if (held != 0) {
+                for (int c = 0; c <= last; c++) {
+                        cap_value_t v = (cap_value_t) c;
+                        if (held & (UINT64_C(1) << c))
+                                cap_set_flag(cur, CAP_EFFECTIVE, 1, &v, CAP_SET);
+                }
+                if (cap_set_proc(cur) < 0) {
+                        int saved = errno;
+                        cap_free(cur);
+                        return nsbox_error_set(reterr, saved, "raise effective capabilities");
+                }
+        }
         cap_free(cur);
 
         for (int c = 0; c <= last; c++) {

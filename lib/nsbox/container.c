@@ -10,10 +10,13 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 #include "basic/fileio.h"
 #include "basic/macro.h"
@@ -25,12 +28,14 @@ struct NsboxContainer {
         int pidfd;
         bool reaped;
         int status;
+        int console_fd; /* the pseudo-terminal's master with process.terminal, else -EBADF */
 };
 
 enum {
         SYNC_ERROR = 1,      /* child -> parent: setup failed (or exec failed) */
         SYNC_EXEC = 2,       /* child -> parent: about to exec */
         SYNC_IDMAP_DONE = 3, /* parent -> child: id maps written, go on */
+        SYNC_CONSOLE = 4,    /* child -> parent: the terminal's master fd (SCM_RIGHTS) */
 };
 
 enum {
@@ -163,6 +168,159 @@ static int exec_command(char **args, char **env)
         return result;
 }
 
+/* The caller may have blocked signals (to read them from a signalfd) or set
+ * handlers; the container's command starts with none blocked and all at their
+ * defaults, as after a fresh login. Handlers are reset by execve(2) anyway;
+ * blocked masks and ignored signals are not. */
+static void reset_signals(void)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) signal(sig, SIG_DFL);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* A new pseudo-terminal from the container's own devpts instance, so that
+ * the command sees /dev/pts/N of its own: it becomes the controlling
+ * terminal (we are a session leader), stdio and /dev/console; the master goes
+ * to the parent over the sync socket. */
+static int setup_terminal(const NsboxSpec *spec, int sync_fd, NsboxError **reterr)
+{
+        _cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return nsbox_error_set(reterr, errno, "open /dev/pts/ptmx");
+        int unlock = 0;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                return nsbox_error_set(reterr, errno, "unlock the pseudo-terminal");
+        /* TIOCGPTPEER: the slave without a path lookup (ioctl_tty(2)) */
+        _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return nsbox_error_set(reterr, errno, "open the pseudo-terminal's slave");
+        if (spec->process.console_height || spec->process.console_width) {
+                struct winsize ws = { .ws_row = spec->process.console_height,
+                                      .ws_col = spec->process.console_width };
+                if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+                        return nsbox_error_set(reterr, errno, "set the terminal's size");
+        }
+        /* the user owns its terminal, as after login; EINVAL: the id has no
+         * mapping in the user namespace, keep the kernel's owner */
+        if (fchown(slave, spec->process.uid, spec->process.gid) < 0 && errno != EINVAL)
+                return nsbox_error_set(reterr, errno, "chown the terminal");
+        if (ioctl(slave, TIOCSCTTY, 0) < 0)
+                return nsbox_error_set(reterr, errno, "make the terminal the controlling terminal");
+        int r = nsbox_mount_console(slave, reterr);
+        if (r < 0)
+                return r;
+        for (int fd = 0; fd < 3; fd++)
+                if (dup2(slave, fd) < 0)
+                        return nsbox_error_set(reterr, errno, "terminal as fd %d", fd);
+
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } ctl = { 0 };
+        struct sync_msg m = { .type = SYNC_CONSOLE };
+        struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct sync_msg, text) };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = ctl.buf,
+                .msg_controllen = sizeof(ctl.buf),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &master, sizeof(int));
+        if (sendmsg(sync_fd, &mh, MSG_NOSIGNAL) < 0)
+                return nsbox_error_set(reterr, errno, "send the terminal to the caller");
+        return 0;
+}
+
+/* The command, in the container; never returns. */
+_noreturn_ static void exec_process(const NsboxSpec *spec, int sync_fd)
+{
+        NsboxError *err = NULL;
+        reset_signals();
+        struct sync_msg m = { .type = SYNC_EXEC };
+        (void) !send(sync_fd, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL);
+
+        int r = exec_command(spec->process.args, spec->process.env);
+        nsbox_error_set(&err, r, "exec '%s'", spec->process.args[0]);
+        child_report(sync_fd, r, SYNC_FLAG_EXEC, err);
+        _exit(r == -ENOENT ? 127 : 126);
+}
+
+/*
+ * --init: this process stays PID 1, running nsbox's own code, while a child
+ * execs the command. PID 1 gets no default signal actions from the kernel
+ * (pid_namespaces(7)), so a command that never installed a handler would
+ * ignore SIGTERM; here init receives every signal and passes it on, reaps
+ * every orphan that is reparented to it, and exits with the command's status
+ * (128+N for signal N). Like tini, it is not the command's parent in the
+ * shell's sense and does not stop for a stopped child.
+ *
+ * Init runs the host's nsbox binary image inside the container, so it makes
+ * itself non-dumpable: the container's processes then cannot open
+ * /proc/1/exe (runc CVE-2019-5736: overwrite the runtime's binary), /proc/1/fd
+ * or /proc/1/mem. It also closes every fd above 2 (runc CVE-2024-21626).
+ */
+_noreturn_ static void init_main(const NsboxSpec *spec, int sync_fd)
+{
+        NsboxError *err = NULL;
+        sigset_t all;
+        sigfillset(&all);
+        /* blocked before the fork: no signal is lost in between */
+        (void) sigprocmask(SIG_SETMASK, &all, NULL);
+        (void) signal(SIGCHLD, SIG_DFL);
+
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+                int r = nsbox_error_set(&err, errno, "init: make init non-dumpable");
+                child_report(sync_fd, r, 0, err);
+                _exit(125);
+        }
+        pid_t child = fork();
+        if (child < 0) {
+                int r = nsbox_error_set(&err, errno, "init: fork the command");
+                child_report(sync_fd, r, 0, err);
+                _exit(125);
+        }
+        if (child == 0) {
+                (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+                if (spec->process.terminal) {
+                        /* the command's own process group, in the terminal's
+                         * foreground, so ^C reaches it and not init (SIGTTOU is
+                         * still blocked here, so tcsetpgrp(3) does not stop us) */
+                        (void) setpgid(0, 0);
+                        (void) tcsetpgrp(STDIN_FILENO, getpid());
+                }
+                exec_process(spec, sync_fd);
+        }
+        safe_close(sync_fd);
+        (void) close_range(3, ~0U, 0);
+
+        for (;;) {
+                siginfo_t si;
+                int sig = sigwaitinfo(&all, &si);
+                if (sig < 0)
+                        continue;
+                if (sig != SIGCHLD) {
+                        (void) kill(child, sig);
+                        continue;
+                }
+                for (;;) {
+                        int st;
+                        pid_t p = waitpid(-1, &st, WNOHANG);
+                        if (p <= 0)
+                                break;
+                        if (p == child)
+                                _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+                }
+        }
+}
+
 _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int parent_pidfd)
 {
         const NsboxSpec *spec = ctx->spec;
@@ -227,6 +385,11 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 r = nsbox_error_set(&err, errno, "setsid");
                 goto fail;
         }
+        if (spec->process.terminal) {
+                r = setup_terminal(spec, sync_fd, &err);
+                if (r < 0)
+                        goto fail;
+        }
 
         r = set_user(spec, &err);
         if (r < 0)
@@ -246,13 +409,9 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 goto fail;
         }
 
-        struct sync_msg m = { .type = SYNC_EXEC };
-        (void) !send(sync_fd, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL);
-
-        r = exec_command(spec->process.args, spec->process.env);
-        nsbox_error_set(&err, r, "exec '%s'", spec->process.args[0]);
-        child_report(sync_fd, r, SYNC_FLAG_EXEC, err);
-        _exit(r == -ENOENT ? 127 : 126);
+        if (spec->ext.init)
+                init_main(spec, sync_fd);
+        exec_process(spec, sync_fd);
 
 fail:
         child_report(sync_fd, r, 0, err);
@@ -281,6 +440,40 @@ static int validate_spec(const NsboxSpec *spec, NsboxError **reterr)
                 return nsbox_error_set_message(reterr, EINVAL,
                                                "spec: a container needs a new mount namespace");
         return 0;
+}
+
+/* recv(2) of one sync message; an fd passed along with it (SCM_RIGHTS) is
+ * returned in ret_fd, close-on-exec. */
+static ssize_t recv_sync(int sock, struct sync_msg *m, int *ret_fd)
+{
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } ctl;
+        struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = ctl.buf,
+                .msg_controllen = sizeof(ctl.buf),
+        };
+        ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        if (n < 0)
+                return n;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                        continue;
+                size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < nfds; i++) {
+                        int fd;
+                        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                        if (*ret_fd < 0)
+                                *ret_fd = fd;
+                        else
+                                safe_close(fd);
+                }
+        }
+        return n;
 }
 
 static int wait_child_gone(int pidfd, siginfo_t *si)
@@ -355,6 +548,7 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         }
         c->pid = pid;
         c->pidfd = pidfd;
+        c->console_fd = -EBADF;
 
         if (new_userns && (spec->linux_cfg.n_uid_mappings || spec->linux_cfg.n_gid_mappings)) {
                 r = write_id_maps(pid, spec, reterr);
@@ -370,7 +564,15 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         bool exec_announced = false;
         for (;;) {
                 struct sync_msg m;
-                ssize_t n = recv(sync_parent, &m, sizeof(m), 0);
+                int fd = -EBADF;
+                ssize_t n = recv_sync(sync_parent, &m, &fd);
+                if (fd >= 0) {
+                        if (m.type == SYNC_CONSOLE && n >= (ssize_t) offsetof(struct sync_msg, text) &&
+                            c->console_fd < 0)
+                                c->console_fd = fd;
+                        else
+                                safe_close(fd);
+                }
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0) {
@@ -444,6 +646,11 @@ int nsbox_container_kill(NsboxContainer *c, int sig)
         return 0;
 }
 
+int nsbox_container_console_fd(const NsboxContainer *c)
+{
+        return c->console_fd >= 0 ? c->console_fd : -ENOTTY;
+}
+
 pid_t nsbox_container_pid(const NsboxContainer *c)
 {
         return c->pid;
@@ -464,5 +671,6 @@ void nsbox_container_free(NsboxContainer *c)
                 wait_child_gone(c->pidfd, &si);
         }
         safe_close(c->pidfd);
+        safe_close(c->console_fd);
         free(c);
 }

@@ -24,6 +24,15 @@ typedef struct NsboxSetupContext {
 int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr);
 
 /**
+ * nsbox_mount_console - after pivot_root: bind-mount the terminal at pty_fd
+ * (the container's pseudo-terminal slave) on /dev/console, creating the
+ * mount target inside the root if missing (runtime-spec config-linux.md
+ * "/dev/console"). Runs in the child between clone and exec.
+ * Returns: 0 or -errno (with reterr set).
+ */
+int nsbox_mount_console(int pty_fd, NsboxError **reterr);
+
+/**
  * nsbox_caps_apply - set the process's capability sets from spec->process:
  * drop the bounding set to cap_bounding, then permitted, effective and
  * inheritable (capset(2)), then ambient (PR_CAP_AMBIENT). Capabilities the

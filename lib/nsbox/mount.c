@@ -592,3 +592,22 @@ int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr)
         }
         return 0;
 }
+
+int nsbox_mount_console(int pty_fd, NsboxError **reterr)
+{
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return nsbox_error_set(reterr, errno, "open /");
+        _cleanup_close_ int target = make_target_in_root(root, "/dev/console", true);
+        if (target < 0)
+                return nsbox_error_set(reterr, target, "mount target /dev/console");
+        struct stat st;
+        if (fstat(target, &st) < 0)
+                return nsbox_error_set(reterr, errno, "stat /dev/console");
+        if (S_ISDIR(st.st_mode))
+                return nsbox_error_set(reterr, EISDIR, "mount target /dev/console");
+        int r = bind_mount_fd(pty_fd, "", target, false, 0, 0);
+        if (r < 0)
+                return nsbox_error_set(reterr, r, "bind the terminal on /dev/console");
+        return 0;
+}

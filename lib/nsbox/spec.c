@@ -224,6 +224,10 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
                                  user, "args", strv_to_json(s->process.args), "env",
                                  strv_to_json(s->process.env), "cwd", s->process.cwd ? s->process.cwd : "/",
                                  "capabilities", caps, "noNewPrivileges", s->process.no_new_privileges);
+        if (s->process.console_height || s->process.console_width)
+                json_object_set_new(proc, "consoleSize",
+                                    json_pack("{s:I,s:I}", "height", (json_int_t) s->process.console_height,
+                                              "width", (json_int_t) s->process.console_width));
         json_object_set_new(root, "process", proc);
         json_object_set_new(root, "root",
                             json_pack("{s:s,s:b}", "path", s->root.path ? s->root.path : "", "readonly",
@@ -275,6 +279,8 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
         json_t *ann = json_object();
         if (s->ext.root_overlay)
                 json_object_set_new(ann, "org.nsbox.root.overlay", json_string("true"));
+        if (s->ext.init)
+                json_object_set_new(ann, "org.nsbox.init", json_string("true"));
         for (size_t i = 0; i < s->ext.n_files; i++) {
                 char key[4200];
                 snprintf(key, sizeof(key), "org.nsbox.file.%s", s->ext.files[i].destination);
@@ -415,6 +421,19 @@ static int parse_process(NsboxSpec *s, json_t *p, NsboxError **reterr)
                 if (!json_is_boolean(v))
                         return bad(reterr, "process.noNewPrivileges", "expected true or false");
                 s->process.no_new_privileges = json_is_true(v);
+        }
+        if ((v = json_object_get(p, "consoleSize"))) {
+                uint32_t h, w;
+                if (!json_is_object(v))
+                        return bad(reterr, "process.consoleSize", "expected an object");
+                if ((r = get_u32(json_object_get(v, "height"), "process.consoleSize.height", &h, reterr)) <
+                            0 ||
+                    (r = get_u32(json_object_get(v, "width"), "process.consoleSize.width", &w, reterr)) < 0)
+                        return r;
+                if (h > 0xffff || w > 0xffff)
+                        return bad(reterr, "process.consoleSize", "height and width must be below 65536");
+                s->process.console_height = (unsigned short) h;
+                s->process.console_width = (unsigned short) w;
         }
         json_t *u = json_object_get(p, "user");
         if (u) {
@@ -605,6 +624,8 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
                         if (streq(key, "org.nsbox.root.overlay"))
                                 s->ext.root_overlay =
                                         json_is_string(val) && streq(json_string_value(val), "true");
+                        else if (streq(key, "org.nsbox.init"))
+                                s->ext.init = json_is_string(val) && streq(json_string_value(val), "true");
                         else if ((dest = startswith(key, "org.nsbox.file.")) && json_is_string(val) &&
                                  (r = nsbox_spec_add_file(s, dest, json_string_value(val), 0644)) < 0)
                                 goto fail;
