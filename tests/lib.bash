@@ -1,4 +1,5 @@
 # Shared helpers for the bats suites. Source with: load ../lib
+bats_require_minimum_version 1.5.0
 # Environment from meson: NSBOX (the binary), NSBOX_SRC, NSBOX_BUILD.
 
 : "${NSBOX:=$NSBOX_BUILD/src/nsbox}"

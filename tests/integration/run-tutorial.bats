@@ -124,3 +124,33 @@ setup_file() {
         wait $pid || st=$?
         [ "${st:-0}" -eq 137 ]
 }
+
+@test "a progress bar shows on stderr while extracting when stderr is a terminal, and not otherwise" {
+        cache=$(mktemp -d)
+        # a fresh cache, so the archive is extracted again; stderr on a pty
+        run env NSBOX_CACHE_DIR="$cache" python3 -c '
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "run", "--rootfs", sys.argv[2], "--", "true"])
+out = b""
+while True:
+    try:
+        b = os.read(fd, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(repr(out) + "\n")
+sys.exit(os.waitstatus_to_exitcode(st))' "$NSBOX" "$ROOTFS_TAR"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Extracting rootfs ["*"100%"* ]]
+        rm -rf "$cache"
+        cache=$(mktemp -d)
+        run --separate-stderr env NSBOX_CACHE_DIR="$cache" "$NSBOX" run --rootfs "$ROOTFS_TAR" -- true
+        [ "$status" -eq 0 ]
+        [ -z "$stderr" ]
+        rm -rf "$cache"
+}
