@@ -5,10 +5,17 @@
  * container code, as the OCI runtime does with config.json.
  */
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
 
 #include "basic/fileio.h"
+#include "basic/parse.h"
 #include "common.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -37,10 +44,17 @@ typedef struct RunArgs {
         const char *rootfs;
         const char *name;
         const char *hostname;
+        const char *domainname;
         const char *workdir;
-        bool read_only, ephemeral, net_host, print_spec;
-        char **env; /* extra --env */
+        const char *user;
+        bool read_only, ephemeral, net_host, print_spec, tty, init;
+        unsigned stop_timeout; /* seconds */
+        char **env;            /* extra --env and --env-file entries, in command-line order */
         size_t n_env;
+        char **env_owned; /* the entries of env that came from files, to free */
+        size_t n_env_owned;
+        char **group_add;
+        size_t n_group_add;
         char **binds; /* SRC:DST[:ro] */
         size_t n_binds;
         char **tmpfs;
@@ -63,8 +77,19 @@ static void usage(FILE *f)
               "     --ephemeral          put a throw-away overlay over a rootfs directory\n"
               "     --name <name>        container name (default: nsbox-XXXXXX)\n"
               "     --hostname <name>    hostname (default: the container's name)\n"
+              "     --domainname <name>  NIS domain name\n"
+              " -u, --user <user>[:<group>]  run as this user: a name or a number, looked up\n"
+              "                            in the rootfs's /etc/passwd and /etc/group\n"
+              "     --group-add <group>  an extra supplementary group (repeatable)\n"
               " -w, --workdir <dir>      working directory inside the container (default: /)\n"
               " -e, --env <key=value>    set an environment variable (repeatable)\n"
+              "     --env-file <file>    read KEY=VALUE lines from a file (repeatable)\n"
+              " -t, --tty                a new pseudo-terminal for the command\n"
+              " -i, --interactive        accepted for docker's habits: stdin is always passed\n"
+              "     --init               run a small init as PID 1 that forwards signals and\n"
+              "                            reaps zombies\n"
+              "     --stop-timeout <sec>  after the first SIGINT or SIGTERM, wait this long\n"
+              "                            before killing the container (default: 10)\n"
               "     --net <none|host>    none: a new network namespace with lo up (default);\n"
               "                            host: share the host's network\n"
               "     --bind <src:dst[:ro]>  bind-mount a host path (repeatable)\n"
@@ -73,6 +98,10 @@ static void usage(FILE *f)
               "\n"
               " -h, --help               display this help\n"
               " -V, --version            display version\n"
+              "\n"
+              "Signals: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are\n"
+              "passed to the container's PID 1. A second SIGINT or SIGTERM, or the stop timeout,\n"
+              "kills the container with SIGKILL (exit status 137).\n"
               "\n"
               "Exit status: the command's own; 128+N if signal N killed it; 125 for nsbox's\n"
               "own errors; 126 if the command cannot be executed; 127 if it is not found.\n",
@@ -101,25 +130,120 @@ static bool valid_name(const char *s)
         return strlen(s) <= 128;
 }
 
-static int check_hostname(const char *h)
+/* WHAT is "hostname" or "domainname"; both are limited to 64 bytes by the
+ * kernel (uname(2)'s __NEW_UTS_LEN), and both take RFC 1123 names. */
+static int check_hostname_as(const char *what, const char *h)
 {
         size_t l = strlen(h);
         if (l == 0) {
-                log_error("hostname must not be empty");
+                log_error("%s must not be empty", what);
                 return -EINVAL;
         }
         if (l > 64) {
-                log_error("hostname '%s' is %zu bytes long; the limit is 64", h, l);
+                log_error("%s '%s' is %zu bytes long; the limit is 64", what, h, l);
                 return -EINVAL;
         }
-        /* RFC 1123 labels: letters, digits and '-', dot-separated */
+        /* RFC 1123 labels: letters, digits and '-', dot-separated, 1 to 63
+         * bytes, not starting or ending with '-' */
         for (const char *p = h; *p; p++)
                 if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.", *p)) {
-                        log_error(
-                                "hostname '%s': invalid character '%c' (letters, digits, '-' and '.' only)",
-                                h, *p);
+                        if ((unsigned char) *p > ' ' && (unsigned char) *p < 0x7f)
+                                log_error(
+                                        "%s '%s': invalid character '%c' (letters, digits, '-' and '.' only)",
+                                        what, h, *p);
+                        else
+                                log_error("%s '%s': invalid byte 0x%02x (letters, digits, '-' and '.' only)",
+                                          what, h, (unsigned char) *p);
                         return -EINVAL;
                 }
+        for (const char *label = h;;) {
+                size_t ll = strcspn(label, ".");
+                if (ll == 0) {
+                        log_error("%s '%s': empty label (a leading, trailing or doubled '.')", what, h);
+                        return -EINVAL;
+                }
+                if (ll > 63) {
+                        log_error("%s '%s': a label is %zu bytes long; the limit is 63", what, h, ll);
+                        return -EINVAL;
+                }
+                if (label[0] == '-' || label[ll - 1] == '-') {
+                        log_error("%s '%s': a label must not start or end with '-'", what, h);
+                        return -EINVAL;
+                }
+                if (!label[ll])
+                        break;
+                label += ll + 1;
+        }
+        return 0;
+}
+
+static int check_hostname(const char *h)
+{
+        return check_hostname_as("hostname", h);
+}
+
+/*
+ * --env-file, in docker's format: one KEY=VALUE a line, the value taken
+ * literally (no quotes, no expansion); blank lines and lines starting with
+ * '#' are skipped; leading whitespace is ignored; a line with a KEY alone
+ * takes the variable from nsbox's own environment, or is skipped when unset.
+ */
+static int read_env_file(RunArgs *a, const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        int r = read_full_file_at(AT_FDCWD, path, &text, &size);
+        if (r < 0) {
+                log_error("env file '%s': %s", path, strerror(-r));
+                return r;
+        }
+        if (strlen(text) != size) {
+                log_error("env file '%s': contains a NUL byte", path);
+                return -EINVAL;
+        }
+        unsigned lineno = 0;
+        for (char *line = text, *next; line; line = next) {
+                lineno++;
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                size_t l = strlen(line);
+                if (l > 0 && line[l - 1] == '\r')
+                        line[--l] = 0;
+                line += strspn(line, " \t");
+                if (!*line || *line == '#')
+                        continue;
+                char *eq = strchr(line, '=');
+                size_t kl = eq ? (size_t) (eq - line) : strlen(line);
+                if (kl == 0) {
+                        log_error("env file '%s' line %u: no variable name before '='", path, lineno);
+                        return -EINVAL;
+                }
+                if (strcspn(line, " \t\v\f") < kl) {
+                        log_error("env file '%s' line %u: variable name '%.*s' contains whitespace", path,
+                                  lineno, (int) kl, line);
+                        return -EINVAL;
+                }
+                char *entry;
+                if (eq)
+                        entry = strdup(line);
+                else {
+                        const char *v = getenv(line);
+                        if (!v)
+                                continue;
+                        if (asprintf(&entry, "%s=%s", line, v) < 0)
+                                entry = NULL;
+                }
+                if (!entry || strv_push(&a->env_owned, &a->n_env_owned, entry) < 0) {
+                        free(entry);
+                        log_error("%s", strerror(ENOMEM));
+                        return -ENOMEM;
+                }
+                if (strv_push(&a->env, &a->n_env, entry) < 0) {
+                        log_error("%s", strerror(ENOMEM));
+                        return -ENOMEM;
+                }
+        }
         return 0;
 }
 
@@ -147,6 +271,11 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 OPT_BIND,
                 OPT_TMPFS,
                 OPT_PRINT_SPEC,
+                OPT_DOMAINNAME,
+                OPT_GROUP_ADD,
+                OPT_ENV_FILE,
+                OPT_INIT,
+                OPT_STOP_TIMEOUT,
         };
         static const struct option longopts[] = {
                 { "rootfs", required_argument, NULL, OPT_ROOTFS },
@@ -160,6 +289,14 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 { "bind", required_argument, NULL, OPT_BIND },
                 { "tmpfs", required_argument, NULL, OPT_TMPFS },
                 { "print-spec", no_argument, NULL, OPT_PRINT_SPEC },
+                { "domainname", required_argument, NULL, OPT_DOMAINNAME },
+                { "user", required_argument, NULL, 'u' },
+                { "group-add", required_argument, NULL, OPT_GROUP_ADD },
+                { "env-file", required_argument, NULL, OPT_ENV_FILE },
+                { "tty", no_argument, NULL, 't' },
+                { "interactive", no_argument, NULL, 'i' },
+                { "init", no_argument, NULL, OPT_INIT },
+                { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -167,7 +304,7 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
         int c;
         opterr = 0;
         /* '+': options end at the command, so `nsbox run ls -l` works */
-        while ((c = getopt_long(argc, argv, "+w:e:hV", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+w:e:u:tihV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case OPT_ROOTFS:
                         a->rootfs = optarg;
@@ -232,6 +369,45 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 case OPT_PRINT_SPEC:
                         a->print_spec = true;
                         break;
+                case OPT_DOMAINNAME:
+                        if (check_hostname_as("domainname", optarg) < 0)
+                                return -EINVAL;
+                        a->domainname = optarg;
+                        break;
+                case 'u':
+                        /* checked against the rootfs once it is known */
+                        a->user = optarg;
+                        break;
+                case OPT_GROUP_ADD:
+                        if (!*optarg) {
+                                log_error("group-add: expected a group name or number");
+                                return -EINVAL;
+                        }
+                        if (strv_push(&a->group_add, &a->n_group_add, optarg) < 0)
+                                return -ENOMEM;
+                        break;
+                case OPT_ENV_FILE:
+                        if (read_env_file(a, optarg) < 0)
+                                return -EINVAL;
+                        break;
+                case 't':
+                        a->tty = true;
+                        break;
+                case 'i':
+                        break;
+                case OPT_INIT:
+                        a->init = true;
+                        break;
+                case OPT_STOP_TIMEOUT: {
+                        uint32_t v;
+                        if (parse_uint32(optarg, &v) < 0 || v > 86400 * 365) {
+                                log_error("stop-timeout '%s': expected a number of seconds, 0 or more",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        a->stop_timeout = v;
+                        break;
+                }
                 case 'h':
                         usage(stdout);
                         exit(0);
@@ -281,7 +457,7 @@ static int add_bind(NsboxSpec *spec, const char *arg)
 }
 
 static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, const char *name, char **cmd,
-                      NsboxSpec **ret)
+                      const NsboxUser *user, const struct winsize *ws, NsboxSpec **ret)
 {
         _cleanup_free_ char *hn = NULL, *hosts = NULL, *resolv = NULL;
         NsboxSpec *spec = nsbox_spec_new();
@@ -306,7 +482,7 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
         /* A clean environment: PATH, HOME, HOSTNAME, TERM, then --env. */
         const char *term = getenv("TERM");
         char *env[4] = { 0 };
-        if (asprintf(&env[0], "PATH=%s", DEFAULT_PATH) < 0 || asprintf(&env[1], "HOME=/root") < 0 ||
+        if (asprintf(&env[0], "PATH=%s", DEFAULT_PATH) < 0 || asprintf(&env[1], "HOME=%s", user->home) < 0 ||
             asprintf(&env[2], "HOSTNAME=%s", hostname) < 0 ||
             asprintf(&env[3], "TERM=%s", term && *term ? term : "xterm") < 0)
                 goto fail;
@@ -338,12 +514,34 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
         spec->process.no_new_privileges = true;
         spec->process.cap_bounding = spec->process.cap_permitted = spec->process.cap_effective =
                 nsbox_cap_default_set();
+        spec->process.uid = user->uid;
+        spec->process.gid = user->gid;
+        if (user->n_groups) {
+                spec->process.additional_gids = calloc(user->n_groups, sizeof(gid_t));
+                if (!spec->process.additional_gids)
+                        goto fail;
+                memcpy(spec->process.additional_gids, user->groups, user->n_groups * sizeof(gid_t));
+                spec->process.n_additional_gids = user->n_groups;
+        }
+        /* A user other than root starts without capabilities, as with docker:
+         * the bounding set stays, so a setuid-root binary could regain them,
+         * but no_new_privs (always on) stops that too. */
+        if (user->uid != 0)
+                spec->process.cap_permitted = spec->process.cap_effective = 0;
+        spec->process.terminal = a->tty;
+        if (ws) {
+                spec->process.console_height = ws->ws_row;
+                spec->process.console_width = ws->ws_col;
+        }
+        spec->ext.init = a->init;
 
         if (!(spec->root.path = strdup(rootfs_path)))
                 goto fail;
         spec->root.readonly = a->read_only || !a->rootfs;
         spec->ext.root_overlay = overlay;
         if (!(spec->hostname = strdup(hostname)))
+                goto fail;
+        if (a->domainname && !(spec->domainname = strdup(a->domainname)))
                 goto fail;
 
         for (int t = 0; t < _NSBOX_NS_MAX; t++)
@@ -414,19 +612,236 @@ fail:
         return r < 0 ? r : -ENOMEM;
 }
 
+/* ---- the caller's terminal ---- */
+
+/* The caller's terminal as it was, for every way out of nsbox: normal
+ * return, error paths, and the fatal signals a handler can catch. */
+static struct termios saved_termios;
+static volatile sig_atomic_t termios_saved;
+
+static void restore_terminal(void)
+{
+        if (termios_saved) {
+                /* async-signal-safe (signal-safety(7)) */
+                (void) tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
+                termios_saved = 0;
+        }
+}
+
+static void fatal_signal_handler(int sig)
+{
+        int saved = errno;
+        restore_terminal();
+        /* SA_RESETHAND put the default action back: die of the same signal */
+        (void) raise(sig);
+        errno = saved;
+}
+
+static int make_terminal_raw(void)
+{
+        /* Signals that end nsbox and can be caught; the ones nsbox forwards
+         * are blocked and read from a signalfd, so they never end it. */
+        static const int fatal[] = { SIGABRT, SIGALRM, SIGBUS,    SIGFPE, SIGILL,
+                                     SIGPIPE, SIGPROF, SIGSEGV,   SIGSYS, SIGTRAP,
+                                     SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPWR, SIGSTKFLT };
+        struct termios raw;
+        if (tcgetattr(STDIN_FILENO, &saved_termios) < 0)
+                return -errno;
+        struct sigaction sa = { .sa_handler = fatal_signal_handler, .sa_flags = SA_RESETHAND | SA_NODEFER };
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < ELEMENTSOF(fatal); i++)
+                (void) sigaction(fatal[i], &sa, NULL);
+        termios_saved = 1;
+        raw = saved_termios;
+        cfmakeraw(&raw);
+        if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) < 0) {
+                termios_saved = 0;
+                return -errno;
+        }
+        return 0;
+}
+
+/* ---- waiting for the container: signals, terminal, stop timeout ---- */
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct Relay {
+        int in, out; /* from, to */
+        char buf[8192];
+        size_t len;
+        bool eof;
+} Relay;
+
+/* Move what can be moved without blocking. Returns 0, or -EIO at the end of
+ * the input (for the pty's master: every slave closed). */
+static int relay_step(Relay *r, bool can_read, bool can_write)
+{
+        if (can_write && r->len > 0) {
+                ssize_t n = write(r->out, r->buf, r->len);
+                if (n > 0) {
+                        memmove(r->buf, r->buf + n, r->len - (size_t) n);
+                        r->len -= (size_t) n;
+                } else if (n < 0 && errno != EAGAIN && errno != EINTR)
+                        r->len = 0; /* the reader is gone: drop what it would have got */
+        }
+        if (can_read && r->len == 0 && !r->eof) {
+                ssize_t n = read(r->in, r->buf, sizeof(r->buf));
+                if (n > 0)
+                        r->len = (size_t) n;
+                else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                        r->eof = true;
+        }
+        return r->eof && r->len == 0 ? -EIO : 0;
+}
+
+/* After the container's end: copy what its terminal still holds. */
+static void drain(Relay *r)
+{
+        for (;;) {
+                if (r->len) {
+                        ssize_t n = write(r->out, r->buf, r->len);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0 && errno == EAGAIN) {
+                                struct pollfd p = { .fd = r->out, .events = POLLOUT };
+                                if (poll(&p, 1, 1000) <= 0)
+                                        return;
+                                continue;
+                        }
+                        if (n <= 0)
+                                return;
+                        memmove(r->buf, r->buf + n, r->len - (size_t) n);
+                        r->len -= (size_t) n;
+                        continue;
+                }
+                /* EIO: no slave left; EAGAIN: nothing more (the master is non-blocking) */
+                ssize_t n = read(r->in, r->buf, sizeof(r->buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                r->len = (size_t) n;
+        }
+}
+
+static void sync_window_size(int console)
+{
+        struct winsize ws;
+        if (console >= 0 &&
+            (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0))
+                (void) ioctl(console, TIOCSWINSZ, &ws);
+}
+
+/* Runs until the container's PID 1 has ended; returns its exit status, or
+ * 137 when nsbox had to kill it. */
+static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
+{
+        int console = nsbox_container_console_fd(c);
+        Relay in = { .in = STDIN_FILENO, .out = console }, out = { .in = console, .out = STDOUT_FILENO };
+        int64_t deadline = -1;
+        int stop_signal = 0, status = EXIT_NSBOX_ERROR;
+        bool killed = false;
+
+        if (console >= 0) {
+                (void) fcntl(console, F_SETFL, fcntl(console, F_GETFL) | O_NONBLOCK);
+                sync_window_size(console);
+        } else
+                in.eof = out.eof = true;
+
+        for (;;) {
+                struct pollfd p[4] = {
+                        { .fd = nsbox_container_pidfd(c), .events = POLLIN },
+                        { .fd = sigfd, .events = POLLIN },
+                        { .fd = in.eof || in.len ? -1 : in.in, .events = POLLIN },
+                        { .fd = console >= 0 && !out.eof ? console : -1,
+                          .events = (short) ((out.len ? 0 : POLLIN) | (in.len ? POLLOUT : 0)) },
+                };
+                int timeout = -1;
+                if (deadline >= 0) {
+                        int64_t left = deadline - now_ms();
+                        timeout = left < 0 ? 0 : (int) left;
+                }
+                /* out.len: the terminal's writes to stdout are blocking: flush first */
+                if (out.len)
+                        relay_step(&out, false, true);
+                int n = poll(p, ELEMENTSOF(p), timeout);
+                if (n < 0 && errno != EINTR)
+                        break;
+
+                if (n > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+                        relay_step(&in, true, false);
+                if (n > 0 && (p[3].revents & POLLOUT))
+                        relay_step(&in, false, true);
+                if (n > 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)))
+                        relay_step(&out, true, true);
+
+                if (n > 0 && (p[1].revents & POLLIN)) {
+                        struct signalfd_siginfo si;
+                        while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+                                int sig = (int) si.ssi_signo;
+                                if (sig == SIGWINCH)
+                                        sync_window_size(console);
+                                if ((sig == SIGINT || sig == SIGTERM) && stop_signal && !killed) {
+                                        restore_terminal();
+                                        log_error("second SIG%s: killed the container with SIGKILL",
+                                                  sigabbrev_np(sig));
+                                        (void) nsbox_container_kill(c, SIGKILL);
+                                        killed = true;
+                                        continue;
+                                }
+                                if ((sig == SIGINT || sig == SIGTERM) && !stop_signal) {
+                                        stop_signal = sig;
+                                        deadline = now_ms() + (int64_t) stop_timeout * 1000;
+                                }
+                                (void) nsbox_container_kill(c, sig);
+                        }
+                }
+                if (deadline >= 0 && !killed && now_ms() >= deadline) {
+                        restore_terminal();
+                        log_error("container did not stop %u s after SIG%s: killed it with SIGKILL",
+                                  stop_timeout, sigabbrev_np(stop_signal));
+                        (void) nsbox_container_kill(c, SIGKILL);
+                        killed = true;
+                }
+                if (killed)
+                        deadline = -1;
+
+                if (n > 0 && (p[0].revents & POLLIN)) {
+                        /* PID 1 is gone, and with it the pid namespace: what
+                         * the terminal still holds is all there is */
+                        if (console >= 0)
+                                drain(&out);
+                        break;
+                }
+        }
+        int r;
+        while ((r = nsbox_container_wait(c, &status)) == -EINTR)
+                ;
+        if (r < 0) {
+                restore_terminal();
+                log_error("wait for container: %s", strerror(-r));
+                return EXIT_NSBOX_ERROR;
+        }
+        return killed ? 128 + SIGKILL : status;
+}
+
 int cmd_run(int argc, char **argv)
 {
-        RunArgs a = { 0 };
+        RunArgs a = { .stop_timeout = 10 };
         int optind_ = 0, r;
 
         r = parse_args(argc, argv, &a, &optind_);
-        if (r < 0) {
-                free(a.env);
-                free(a.binds);
-                free(a.tmpfs);
+        _cleanup_free_ char **env = a.env, **binds = a.binds, **tmpfs = a.tmpfs, **group_add = a.group_add;
+        _cleanup_(strv_freep) char **env_owned = a.env_owned;
+        if (r < 0)
                 return EXIT_NSBOX_ERROR;
-        }
-        _cleanup_free_ char **env = a.env, **binds = a.binds, **tmpfs = a.tmpfs;
 
         char name[32];
         if (a.name)
@@ -493,8 +908,28 @@ int cmd_run(int argc, char **argv)
                 return EXIT_NSBOX_ERROR;
         }
 
+        /* --user: the rootfs's own users and groups (never the host's NSS) */
+        NsboxUser user = { 0 };
+        {
+                NsboxError *err = NULL;
+                _cleanup_close_ int rootfd = open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                r = nsbox_user_resolve(rootfd >= 0 ? rootfd : -EBADF, a.user,
+                                       (const char *const *) a.group_add, &user, &err);
+                if (r < 0) {
+                        log_nsbox_error(err, r);
+                        nsbox_error_free(err);
+                        return EXIT_NSBOX_ERROR;
+                }
+        }
+
+        struct winsize ws, *wsp = NULL;
+        if (a.tty &&
+            (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0))
+                wsp = &ws;
+
         NsboxSpec *spec = NULL;
-        r = build_spec(&a, rootfs_path, overlay, name, argv + optind_, &spec);
+        r = build_spec(&a, rootfs_path, overlay, name, argv + optind_, &user, wsp, &spec);
+        nsbox_user_done(&user);
         if (r < 0) {
                 if (r == -ENOMEM)
                         log_error("%s", strerror(ENOMEM));
@@ -513,6 +948,20 @@ int cmd_run(int argc, char **argv)
                 return 0;
         }
 
+        /* Blocked from before the clone, so none is lost between start and
+         * the loop; the container's process unblocks them before exec. */
+        sigset_t fwd;
+        sigemptyset(&fwd);
+        for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+                sigaddset(&fwd, forwarded_signals[i]);
+        sigprocmask(SIG_BLOCK, &fwd, NULL);
+        _cleanup_close_ int sigfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sigfd < 0) {
+                log_error("signalfd: %s", strerror(errno));
+                nsbox_spec_free(spec);
+                return EXIT_NSBOX_ERROR;
+        }
+
         NsboxContainer *c = NULL;
         NsboxError *err = NULL;
         r = nsbox_container_start(spec, &c, &err);
@@ -528,13 +977,13 @@ int cmd_run(int argc, char **argv)
                 return code;
         }
 
-        int status = EXIT_NSBOX_ERROR;
-        while ((r = nsbox_container_wait(c, &status)) == -EINTR)
-                ;
-        if (r < 0) {
-                log_error("wait for container: %s", strerror(-r));
-                status = EXIT_NSBOX_ERROR;
+        if (a.tty && isatty(STDIN_FILENO) && (r = make_terminal_raw()) < 0) {
+                log_error("set the terminal to raw mode: %s", strerror(-r));
+                nsbox_container_free(c);
+                return EXIT_NSBOX_ERROR;
         }
+        int status = supervise(c, sigfd, a.stop_timeout);
         nsbox_container_free(c);
+        restore_terminal();
         return status;
 }

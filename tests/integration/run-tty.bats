@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# nsbox run -t: a new pseudo-terminal in the container (and its /dev/console);
+# the caller's terminal (a pty pair the test makes itself) in raw mode while
+# it runs, window size kept in step, and its modes restored on every way out.
+load ../lib
+
+setup_file() {
+        rootfs_tarball
+        export ROOTFS_TAR ROOTFS_KIND
+        export PTY_RUN="$NSBOX_SRC/tests/integration/helpers/pty-run.py"
+        # extract once, so no progress bar lands on a test's terminal
+        "$NSBOX" run --rootfs "$ROOTFS_TAR" -- true
+}
+
+@test "-t: the command sees a pts device of its own with the caller's window size" {
+        run "$PTY_RUN" --size 33x101 -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- sh -c 'tty; stty size'
+        echo "$output"
+        [ "${lines[0]}" = /dev/pts/0 ]
+        [ "${lines[1]}" = "33 101" ]
+        [ "${lines[2]}" = "status 0" ]
+        [ "${lines[3]}" = "modes same" ]
+}
+
+@test "-t: /dev/console is the container's terminal and the command's controlling terminal" {
+        run "$PTY_RUN" -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'stat -c "%t:%T" /dev/console /dev/pts/0; echo hi >/dev/tty; echo via-console >/dev/console'
+        echo "$output"
+        [ "${lines[0]}" = "${lines[1]}" ]
+        [ "${lines[2]}" = hi ]
+        [ "${lines[3]}" = via-console ]
+        [ "${lines[4]}" = "status 0" ]
+}
+
+@test "-t: the caller's terminal is raw while the container runs" {
+        # in raw mode, what the test types arrives unchanged: no echo by the
+        # outer terminal, no ^C turned into SIGINT for nsbox
+        run "$PTY_RUN" --input 'abc\n@1' -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'stty -echo; read x; echo "got [$x]"'
+        echo "$output"
+        [ "${lines[0]}" = "got [abc]" ]
+        [ "${lines[1]}" = "status 0" ]
+        [ "${lines[2]}" = "modes same" ]
+}
+
+@test "-t: a window size change reaches the container" {
+        run "$PTY_RUN" --size 24x80 --resize 40x120@1.5 -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'stty size; sleep 3; stty size'
+        echo "$output"
+        [ "${lines[0]}" = "24 80" ]
+        [ "${lines[1]}" = "40 120" ]
+}
+
+@test "-t -i: an interactive shell reads the terminal and exits with its status" {
+        run "$PTY_RUN" --input 'echo hello-$((6*7))\n@1' --input 'exit 3\n@1.5' -- \
+                "$NSBOX" run -t -i --rootfs "$ROOTFS_TAR"
+        echo "$output"
+        [[ "$output" == *hello-42* ]]
+        [ "${lines[-2]}" = "status 3" ]
+        [ "${lines[-1]}" = "modes same" ]
+}
+
+@test "-t: the terminal's modes are restored when the container is killed" {
+        run "$PTY_RUN" --signal SIGTERM@1 --signal SIGTERM@1.5 -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- sleep 100
+        echo "$output"
+        [ "${lines[0]}" = "nsbox run: second SIGTERM: killed the container with SIGKILL" ]
+        [ "${lines[1]}" = "status 137" ]
+        [ "${lines[2]}" = "modes same" ]
+}
+
+@test "-t: the terminal's modes are restored when a catchable fatal signal ends nsbox" {
+        run "$PTY_RUN" --signal SIGALRM@1 -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- sleep 7919
+        echo "$output"
+        [ "${lines[0]}" = "status 142" ]
+        [ "${lines[1]}" = "modes same" ]
+        # and the container died with nsbox
+        sleep 0.5
+        ! pgrep -f '^sleep 7919$'
+}
+
+@test "-t with --init: the command gets the terminal's foreground and ^C" {
+        run "$PTY_RUN" --input 'x@1.5' --input '\x03@2' -- "$NSBOX" run -t --init --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'tty; trap "echo got INT; exit 4" INT; while :; do sleep 0.1; done'
+        echo "$output"
+        [ "${lines[0]}" = /dev/pts/0 ]
+        [[ "$output" == *"got INT"* ]]
+        [ "${lines[-2]}" = "status 4" ]
+        [ "${lines[-1]}" = "modes same" ]
+}
+
+@test "without -t the command gets no terminal of the host's" {
+        run "$PTY_RUN" -- "$NSBOX" run --rootfs "$ROOTFS_TAR" -- sh -c 'cat /dev/tty 2>&1; echo rc=$?'
+        echo "$output"
+        [[ "${lines[0]}" == *"No such device or address"* ]]
+        [ "${lines[1]}" = "rc=1" ]
+}
