@@ -1,0 +1,332 @@
+#!/usr/bin/env bats
+# nsbox lsns against util-linux lsns (the oracle) on the same state.
+#
+# Two kinds of comparison:
+#  - on the host, where other work starts and ends processes at any time: the
+#    oracle runs before and after nsbox, and the outputs are compared only when
+#    the two oracle runs agree (the state held still), retrying otherwise;
+#  - inside a private pid and mount namespace (unshare -m -p -f --mount-proc)
+#    holding a fixture of namespaces: /proc there lists only the fixture's own
+#    processes, so every comparison is exact and repeatable.
+# nsbox runs with argv[0] "lsns" so that its own command line, which lsns
+# prints when it is the lowest pid of a namespace, reads the same.
+load ../lib
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+        ORACLE=$(command -v lsns || true)
+        export ORACLE
+}
+
+setup() {
+        [ -n "$ORACLE" ] && "$ORACLE" -V | grep -q util-linux || skip "util-linux lsns is not installed"
+        BG_PIDS=()
+}
+
+teardown() {
+        local p
+        for p in "${BG_PIDS[@]}"; do
+                kill -KILL "$p" 2>/dev/null || true
+        done
+        for p in "${BG_PIDS[@]}"; do
+                wait "$p" 2>/dev/null || true
+        done
+        return 0
+}
+
+# nsbox lsns as "lsns": exec -a inside a subshell, so both tools run as the child
+# of a subshell and count the same number of processes.
+ns_lsns() {
+        (exec -a lsns "$NSBOX" "$@")
+}
+
+# util-linux lsns as "lsns" too: getopt's messages start with argv[0].
+ul_lsns() {
+        (exec -a lsns "$ORACLE" "$@")
+}
+
+# compare_host ARGS...: stdout, stderr and status of both tools, retried until
+# the oracle gives the same answer twice around the nsbox run.
+compare_host() {
+        local try o1 o2 m
+        for try in $(seq 15); do
+                o1=$(ul_lsns "$@" 2>&1; echo "status=$?")
+                m=$(ns_lsns "$@" 2>&1; echo "status=$?")
+                o2=$(ul_lsns "$@" 2>&1; echo "status=$?")
+                if [ "$o1" = "$o2" ]; then
+                        if [ "$o1" != "$m" ]; then
+                                echo "lsns $* differs from util-linux:"
+                                diff <(echo "$o1") <(echo "$m") || true
+                                return 1
+                        fi
+                        return 0
+                fi
+                sleep 0.2
+        done
+        skip "the host's processes kept changing; no stable state to compare lsns $*"
+}
+
+# The fixture: a private pid and mount namespace holding namespaces of every
+# type, nested user and pid namespaces, nsfs bind mounts (one with a space in
+# its path), a peer netns id, processes of other users and a command line with
+# odd spacing. Nothing in it is held only by a mount or an fd, which util-linux
+# 2.38 cannot see (2.39 and nsbox can). It runs the script in $1 with N=nsbox and O=util-linux lsns.
+# Everything in it dies with its pid 1, so nothing outlives the test.
+in_fixture() {
+        local script=$1
+        unshare -m -p -f --mount-proc bash -s -- "$NSBOX" "$ORACLE" <<EOF
+set -u
+N=\$1 O=\$2
+ns_lsns() { (exec -a lsns "\$N" "\$@"); }
+ul_lsns() { (exec -a lsns "\$O" "\$@"); }
+mkdir -p /tmp/nsbox-lsns-fixture
+mount -t tmpfs fixture /tmp/nsbox-lsns-fixture
+F=/tmp/nsbox-lsns-fixture
+touch \$F/net1 "\$F/sp ace"
+unshare --uts sleep 1000 &
+unshare --net sleep 1000 &
+VP=\$!
+unshare -U -r --pid --fork sleep 1000 &
+unshare -U -r sh -c 'unshare -U -r sleep 1000' &
+unshare -U -r --pid --fork sh -c 'unshare --pid --fork sleep 1000' &
+unshare -i -C -T sleep 1000 &
+setpriv --reuid=12345 sleep 1000 &
+setpriv --reuid=65534 unshare -U sleep 1000 &
+bash -c 'exec -a "odd  name\\twith tab" sleep 1000' &
+# a peer netns id: the kernel assigns one when a veth end moves there
+for i in \$(seq 50); do [ "\$(readlink /proc/\$VP/ns/net)" != "\$(readlink /proc/self/ns/net)" ] && break; sleep 0.02; done
+ip link add nsboxveth0 type veth peer name nsboxveth1 netns \$VP
+# nsfs bind mounts of a namespace that has a process (util-linux 2.38 does not list
+# namespaces that only a mount holds; 2.39 and later do, see the -P tests)
+mount --bind /proc/\$VP/ns/net \$F/net1
+mount --bind /proc/\$VP/ns/net "\$F/sp ace"
+# wait until every process has exec'd its final program
+for i in \$(seq 100); do [ "\$(pgrep -c -x sleep)" -ge 9 ] && break; sleep 0.02; done
+$script
+EOF
+}
+
+@test "default output (process tree) is util-linux's on the host" {
+        compare_host
+}
+
+@test "-l, -J, -r, -n, -u and --output-all are util-linux's on the host" {
+        compare_host -l
+        compare_host -J
+        compare_host -r
+        compare_host -n
+        compare_host -u
+        compare_host --output-all
+        compare_host --output-all -J
+}
+
+@test "-t TYPE (repeatable), -t net with NETNSID and NSFS, -o LIST and -o +LIST on the host" {
+        compare_host -t uts
+        compare_host -t net
+        compare_host -t mnt -t pid -t user
+        compare_host -t net -J
+        compare_host -n -o NS,TYPE,NPROCS
+        compare_host -o +PATH,PPID,UID,PNS,ONS -t user
+        compare_host -l -o ns,type,pns,ons
+}
+
+@test "-p of the test's own shell is util-linux's" {
+        compare_host -p $$
+        compare_host -p $$ -l -o +PATH
+        compare_host -p $$ -J
+}
+
+@test "a positional namespace id lists its processes as a tree, as util-linux" {
+        # a namespace of the test's own, which the lsns processes are not in
+        unshare --uts --ipc bash -c 'sleep 100 & sleep 100 & wait' &
+        BG_PIDS+=("$!")
+        local i ino
+        for i in $(seq 100); do
+                [ "$(pgrep -c -P "${BG_PIDS[0]}" -x sleep)" -eq 2 ] && break
+                sleep 0.02
+        done
+        ino=$(stat -L -c %i /proc/${BG_PIDS[0]}/ns/uts)
+        compare_host "$ino"
+        compare_host -l "$ino"
+        compare_host -J "$ino"
+        compare_host -o PID,COMMAND,NS,TYPE "$ino"
+        run ns_lsns -n -r -o PID "$ino"
+        [ "${#lines[@]}" -eq 3 ]
+        # "0" is no filter at all: every namespace, with the process columns
+        compare_host -t uts 0
+}
+
+@test "in a fixture of every namespace type: every option is util-linux's, byte for byte" {
+        run --separate-stderr in_fixture '
+                fail=0 n=0
+                for a in "" -l -J -r -n -u -W "-t net" "-t uts" "-t net -W" "-t net -r" "-t net -J" \
+                         "-t user -o +PNS,ONS,UID,PATH" "-t pid -t user" --output-all "--output-all -J" \
+                         "-n -o NS,TYPE,NSFS" "-o +NSFS" "-p 1" "-p 1 -J" "-l -p $VP" \
+                         -Towner -Tparent -Tprocess "-T -J" "-T -t user" "-Tparent -t pid -t user"; do
+                        o=$(ul_lsns $a 2>&1; echo "status=$?")
+                        m=$(ns_lsns $a 2>&1; echo "status=$?")
+                        n=$((n + 1))
+                        if [ "$o" != "$m" ]; then
+                                echo "DIFF lsns $a"; diff <(echo "$o") <(echo "$m"); fail=1
+                        fi
+                done
+                # every namespace the fixture shell is not in, by id: its processes only
+                self=$(for t in mnt net pid uts ipc user cgroup time; do stat -L -c %i /proc/1/ns/$t; done)
+                for ns in $($O -n -l -o NS | sort -u); do
+                        echo "$self" | grep -qx "$ns" && continue
+                        for a in "" -l -J; do
+                                o=$(ul_lsns $a $ns 2>&1; echo "status=$?")
+                                m=$(ns_lsns $a $ns 2>&1; echo "status=$?")
+                                n=$((n + 1))
+                                [ "$o" = "$m" ] || { echo "DIFF lsns $a $ns"; diff <(echo "$o") <(echo "$m"); fail=1; }
+                        done
+                done
+                # the fixture really has what it claims
+                $O -t net -n -o NETNSID | grep -qx " *0" || { echo "no netns id 0 in the fixture"; fail=1; }
+                $O -t net -n -o NSFS | grep -q "sp ace" || { echo "no nsfs mount in the fixture"; fail=1; }
+                echo "compared $n outputs"
+                exit $fail'
+        echo "$output"
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ compared\ ([0-9]+)\ outputs ]]
+        [ "${BASH_REMATCH[1]}" -ge 60 ]
+}
+
+@test "the tutorial: one more uts namespace while 'nsbox unshare --uts sleep 30' runs, with that sleep in it" {
+        run --separate-stderr in_fixture '
+                before=$(ns_lsns -t uts -n | wc -l)
+                "$N" unshare --uts sleep 30 &
+                s=$!
+                for i in $(seq 100); do
+                        [ "$(readlink /proc/$s/ns/uts)" != "$(readlink /proc/1/ns/uts)" ] &&
+                                [ "$(cat /proc/$s/comm)" = sleep ] && break
+                        sleep 0.02
+                done
+                after=$(ns_lsns -t uts -n | wc -l)
+                ino=$(stat -L -c %i /proc/$s/ns/uts)
+                echo "before=$before after=$after ino=$ino pid=$s"
+                ns_lsns -t uts
+                [ "$after" -eq $((before + 1)) ] || exit 1
+                ns_lsns -t uts -n -l | grep -qxE " *$ino uts +1 +$s root sleep 30" || exit 2
+                # and util-linux agrees
+                [ "$(ul_lsns -t uts)" = "$(ns_lsns -t uts)" ] || exit 3
+                kill $s'
+        echo "$output"
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+}
+
+@test "the tutorial on the host: the new uts namespace is listed with its sleep" {
+        "$NSBOX" unshare --uts sleep 30 &
+        local s=$!
+        BG_PIDS+=("$s")
+        local i
+        for i in $(seq 100); do
+                [ "$(readlink /proc/$s/ns/uts)" != "$(readlink /proc/self/ns/uts)" ] &&
+                        [ "$(cat /proc/$s/comm)" = sleep ] && break
+                sleep 0.02
+        done
+        local ino
+        ino=$(stat -L -c %i /proc/$s/ns/uts)
+        run "$NSBOX" lsns -t uts -n -r
+        echo "$output"
+        [ "$status" -eq 0 ]
+        # raw output escapes the blank in the command line
+        [[ "$output" == *"$ino uts 1 $s root sleep\x2030"* ]]
+        # the host's own uts namespace is still there, first
+        [[ "${lines[0]}" == "$(stat -L -c %i /proc/self/ns/uts) uts "* ]]
+        compare_host -t uts
+}
+
+@test "as nobody: only the caller's own namespaces, all of the lsns process itself, as util-linux" {
+        local try o m
+        # raw output, with the lsns's own pid (which differs between the runs) replaced
+        for try in $(seq 10); do
+                o=$(as_nobody bash -c 'exec -a lsns '"$ORACLE"' -r; echo "status=$?"' 2>&1)
+                m=$(as_nobody bash -c 'exec -a lsns '"$NSBOX"' -r; echo "status=$?"' 2>&1)
+                o=$(echo "$o" | awk 'NR > 1 && NF > 4 { $4 = "PID" } { print }')
+                m=$(echo "$m" | awk 'NR > 1 && NF > 4 { $4 = "PID" } { print }')
+                [ "$o" = "$m" ] && break
+        done
+        echo "$m"
+        [ "$o" = "$m" ]
+        # eight namespaces, one process each, all the same pid, owned by nobody
+        run as_nobody "$NSBOX" lsns -n -r -o TYPE,NPROCS,USER
+        [ "$status" -eq 0 ]
+        [ "${#lines[@]}" -eq 8 ]
+        [ "$(printf '%s\n' "${lines[@]}" | sort | tr '\n' ' ')" = \
+          "cgroup 1 nobody ipc 1 nobody mnt 1 nobody net 1 nobody pid 1 nobody time 1 nobody user 1 nobody uts 1 nobody " ]
+        run as_nobody "$NSBOX" lsns -n -r -o PID
+        [ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "as nobody in a pid namespace: the default table is util-linux's byte for byte" {
+        # both run as pid 2 and 3 of the same fresh pid namespace: same width
+        run --separate-stderr unshare -p -f --mount-proc bash -c '
+                o=$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "exec -a lsns $1" 2>&1)
+                m=$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "exec -a lsns $2" 2>&1)
+                echo "$o"
+                [ "$(echo "$o" | sed "s/ [0-9] nobody / X nobody /")" = "$(echo "$m" | sed "s/ [0-9] nobody / X nobody /")" ]' \
+                _ "$ORACLE" "$NSBOX"
+        echo "$output"
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [ "${#lines[@]}" -eq 9 ]
+}
+
+@test "errors: util-linux's messages and exit codes" {
+        compare_host -x
+        compare_host --bogus
+        compare_host -t foo
+        compare_host -t mount
+        compare_host -o FOO
+        compare_host -o NS,
+        compare_host -o NS,,TYPE
+        compare_host -o +
+        compare_host -o ''
+        compare_host -o
+        compare_host -p abc
+        compare_host -p ''
+        compare_host -p 99999999999
+        compare_host -p -5
+        compare_host -J -r
+        compare_host -r -J
+        compare_host -Tfoo
+        compare_host abc
+        compare_host 123
+        compare_host -- -5
+        compare_host 99999999999999999999999
+        compare_host -p 1 4026531835
+        compare_host -n -o "$(printf 'NS,%.0s' $(seq 25))NS"
+        compare_host -n -o "$(printf 'NS,%.0s' $(seq 26))NS"
+}
+
+@test "-l and -T together are refused, as util-linux 2.42 does" {
+        run --separate-stderr "$NSBOX" lsns -l -T
+        [ "$status" -eq 1 ]
+        [ "$stderr" = "lsns: mutually exclusive arguments: --list --tree" ]
+}
+
+@test "--help lists the options and every column; --version names nsbox" {
+        run "$NSBOX" lsns --help
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "Usage:" ]
+        [ "${lines[1]}" = " lsns [options] [<namespace>]" ]
+        local col
+        for col in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS; do
+                printf '%s\n' "${lines[@]}" | grep -qE "^ +$col  "
+        done
+        # the oracle's column descriptions, word for word
+        diff <("$ORACLE" --help | sed -n '/^Available output columns:/,/^$/p') \
+             <("$NSBOX" lsns --help | sed -n '/^Available output columns:/,/^$/p')
+        run "$NSBOX" lsns -V
+        [ "$status" -eq 0 ]
+        [[ "$output" == "lsns from nsbox "* ]]
+}
+
+@test "a write error on stdout is reported and exits 1" {
+        run --separate-stderr bash -c '"$1" lsns >/dev/full' _ "$NSBOX"
+        [ "$status" -eq 1 ]
+        [ "$stderr" = "lsns: write error: No space left on device" ]
+}
