@@ -26,6 +26,12 @@ typedef struct NsboxContainer NsboxContainer;
  *
  * Clones a child into the spec's namespaces (clone3(2) with CLONE_PIDFD),
  * sets up its mounts, pivot_root(2)s into the rootfs and execs process.args.
+ * With process.terminal, the command's stdio is a new pseudo-terminal (see
+ * nsbox_container_console_fd()); with ext.init, the child stays PID 1 as a
+ * signal-forwarding, zombie-reaping init and a grandchild execs the command.
+ * The command starts with no signal blocked and every signal at its default
+ * action, whatever the caller's mask (block signals before this call to
+ * read them from a signalfd without losing any).
  * Returns once the exec has succeeded or the setup has failed; the child dies
  * with the caller (PR_SET_PDEATHSIG, checked against the parent's pidfd).
  *
