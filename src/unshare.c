@@ -1,3 +1,669 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * unshare: run a program in new namespaces, a drop-in for util-linux unshare(1).
+ *
+ * The order of the steps, the messages and the exit statuses follow util-linux
+ * (2.42; the messages of the 2.38 tools where the two differ only in wording,
+ * so scripts and tests that match them keep working):
+ *   - without --fork the program is exec'd, so its status is the program's own;
+ *   - with --fork it is the child's exit code, or the child's fatal signal raised
+ *     again on unshare itself, so a shell sees 128+N (SIGKILL too, which 2.38
+ *     turned into "sigprocmask unblock failed" and status 1);
+ *   - unshare's own errors exit 1; exec failures 127 (ENOENT) or 126.
+ */
+#include <getopt.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <stdarg.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "basic/missing.h"
 #include "common.h"
-int cmd_unshare(int argc, char **argv) { return 1; }
+#include "nsbox/idmap.h"
+
+#define EXIT_EXEC_FAILED 126
+#define EXIT_EXEC_ENOENT 127
+
+/* -------- messages, the way util-linux's err()/errx() print them -------- */
+
+static _noreturn_ _printf_(2, 3) void die_errno(int errnum, const char *fmt, ...)
+{
+        va_list ap;
+        fprintf(stderr, "%s: ", program_invocation_name_cmd);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, ": %s\n", strerror(errnum < 0 ? -errnum : errnum));
+        exit(EXIT_FAILURE);
+}
+
+static _noreturn_ _printf_(1, 2) void die(const char *fmt, ...)
+{
+        va_list ap;
+        fprintf(stderr, "%s: ", program_invocation_name_cmd);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        exit(EXIT_FAILURE);
+}
+
+static _noreturn_ void errtryhelp(void)
+{
+        fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_name_cmd);
+        exit(EXIT_FAILURE);
+}
+
+static _noreturn_ void die_exec(const char *name)
+{
+        int e = errno;
+        fprintf(stderr, "%s: failed to execute %s: %s\n", program_invocation_name_cmd, name, strerror(e));
+        exit(e == ENOENT ? EXIT_EXEC_ENOENT : EXIT_EXEC_FAILED);
+}
+
+static int close_stdout(int status)
+{
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                int e = errno;
+                if (e == EPIPE)
+                        return status;
+                fprintf(stderr, "%s: write error%s%s\n", program_invocation_name_cmd, e ? ": " : "",
+                        e ? strerror(e) : "");
+                return EXIT_FAILURE;
+        }
+        return status;
+}
+
+/* -------- argument parsers -------- */
+
+/* The names util-linux knows (lib/signames.c), with aliases. */
+static const struct {
+        const char *name;
+        int sig;
+} signal_names[] = {
+        { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+        { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
+        { "FPE", SIGFPE },       { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+        { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+        { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },     { "CLD", SIGCLD },     { "CONT", SIGCONT },
+        { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },
+        { "URG", SIGURG },       { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM },
+        { "PROF", SIGPROF },     { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },
+        { "PWR", SIGPWR },       { "SYS", SIGSYS },
+};
+
+/* "KILL", "SIGkill", "RTMIN+3", "rtmax-1"; not numbers, as util-linux. */
+static int signal_from_name(const char *s)
+{
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        if (strncasecmp(s, "RT", 2) == 0) {
+                const char *p = s + 2;
+                bool from_max;
+                if (strncasecmp(p, "MIN+", 4) == 0)
+                        from_max = false;
+                else if (strncasecmp(p, "MAX-", 4) == 0)
+                        from_max = true;
+                else
+                        return -1;
+                p += 4;
+                if (*p < '0' || *p > '9')
+                        return -1;
+                errno = 0;
+                long n = strtol(p, NULL, 10);
+                if (errno || n < 0 || n > SIGRTMAX - SIGRTMIN)
+                        return -1;
+                return from_max ? SIGRTMAX - (int) n : SIGRTMIN + (int) n;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(signal_names); i++)
+                if (strcasecmp(s, signal_names[i].name) == 0)
+                        return signal_names[i].sig;
+        return -1;
+}
+
+/* strtoul_or_err() of util-linux 2.38: strtoul(3) as it is, so leading blanks
+ * and a sign pass ("-1" is ULONG_MAX), but nothing may follow the number. */
+static unsigned long parse_ulong_or_die(const char *s, const char *what)
+{
+        char *end = NULL;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (errno == ERANGE)
+                die_errno(ERANGE, "%s: '%s'", what, s);
+        if (errno || end == s || *end)
+                die("%s: '%s'", what, s);
+        return v;
+}
+
+static int64_t parse_s64_or_die(const char *s, const char *what)
+{
+        char *end = NULL;
+        errno = 0;
+        long long v = *s ? strtoll(s, &end, 10) : 0;
+        if (errno == ERANGE)
+                die_errno(ERANGE, "%s: '%s'", what, s);
+        if (!*s || errno || end == s || *end)
+                die("%s: '%s'", what, s);
+        return (int64_t) v;
+}
+
+/* A uid as a number or a user name. */
+static uid_t parse_user_or_die(const char *s)
+{
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (*s && *s != '-' && !*end && !errno && v < UINT32_MAX)
+                return (uid_t) v;
+        struct passwd *pw = getpwnam(s);
+        if (!pw)
+                die("failed to parse uid: '%s'", s);
+        return pw->pw_uid;
+}
+
+static gid_t parse_group_or_die(const char *s)
+{
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (*s && *s != '-' && !*end && !errno && v < UINT32_MAX)
+                return (gid_t) v;
+        struct group *gr = getgrnam(s);
+        if (!gr)
+                die("failed to parse gid: '%s'", s);
+        return gr->gr_gid;
+}
+
+/* -------- steps -------- */
+
+static void write_single_map(NsboxIdMapFile file, uint32_t inner, uint32_t outer)
+{
+        char path[64];
+        nsbox_idmap_path(0, file, path, sizeof(path));
+        int fd = nsbox_idmap_open(0, file);
+        if (fd < 0)
+                die_errno(fd, "cannot open %s", path);
+        NsboxIdMapRange range = { .inner = inner, .outer = outer, .count = 1 };
+        int r = nsbox_idmap_write_fd(fd, &range, 1);
+        if (r < 0)
+                die_errno(r, "write failed %s", path);
+        close(fd);
+}
+
+static void write_setgroups(bool allow)
+{
+        char path[64];
+        nsbox_idmap_path(0, NSBOX_IDMAP_SETGROUPS, path, sizeof(path));
+        int fd = nsbox_idmap_open(0, NSBOX_IDMAP_SETGROUPS);
+        if (fd == -ENOENT) /* before Linux 3.19 there is nothing to control */
+                return;
+        if (fd < 0)
+                die_errno(fd, "cannot open %s", path);
+        int r = nsbox_setgroups_write_fd(fd, allow);
+        if (r < 0)
+                die_errno(r, "write failed %s", path);
+        close(fd);
+}
+
+static void set_time_offset(clockid_t clk, int64_t offset)
+{
+        char buf[64];
+        int len = snprintf(buf, sizeof(buf), "%d %" PRId64 " 0", (int) clk, offset);
+        int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                die_errno(errno, "failed to open /proc/self/timens_offsets");
+        if (write(fd, buf, (size_t) len) != len)
+                die_errno(errno, "failed to write to /proc/self/timens_offsets");
+        close(fd);
+}
+
+/* The shell to run when no program is given: $SHELL, the user's login shell,
+ * /bin/sh (util-linux 2.42's ul_default_shell()). */
+static const char *default_shell(void)
+{
+        const char *s = getenv("SHELL");
+        if (s && *s)
+                return s;
+        struct passwd *pw = getpwuid(getuid());
+        if (pw && pw->pw_shell && *pw->pw_shell)
+                return pw->pw_shell;
+        return "/bin/sh";
+}
+
+static _noreturn_ void exec_shell(void)
+{
+        const char *shell = default_shell();
+        _cleanup_free_ char *copy = strdup(shell);
+        _cleanup_free_ char *arg0 = NULL;
+        if (!copy || asprintf(&arg0, "-%s", basename(copy)) < 0)
+                die_errno(ENOMEM, "cannot allocate memory");
+        /* A login shell, as util-linux starts it ("-bash"). */
+        execl(shell, arg0, (char *) NULL);
+        die_exec(shell);
+}
+
+/* Waits for the forked child and ends the way it ended. */
+static _noreturn_ void wait_and_mirror(pid_t pid)
+{
+        int status;
+        pid_t r;
+        do
+                r = waitpid(pid, &status, 0);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                die_errno(errno, "waitpid failed");
+        if (WIFEXITED(status))
+                exit(close_stdout(WEXITSTATUS(status)));
+        if (WIFSIGNALED(status)) {
+                int sig = WTERMSIG(status);
+                sigset_t set;
+                /* SIGKILL cannot be reset or blocked; just send it. */
+                if (sig != SIGKILL && signal(sig, SIG_DFL) == SIG_ERR)
+                        die_errno(errno, "signal handler reset failed");
+                if (sigemptyset(&set) != 0 || sigaddset(&set, sig) != 0 ||
+                    sigprocmask(SIG_UNBLOCK, &set, NULL) != 0)
+                        die_errno(errno, "sigprocmask unblock failed");
+                fflush(stdout);
+                kill(getpid(), sig);
+        }
+        die_errno(errno ? errno : ECHILD, "child exit failed");
+}
+
+static void usage(void)
+{
+        FILE *out = stdout;
+        fputs("\nUsage:\n", out);
+        fprintf(out, " %s [options] [<program> [<argument>...]]\n", program_invocation_name_cmd);
+        fputs("\nRun a program with some namespaces unshared from the parent.\n", out);
+        fputs("\nOptions:\n", out);
+        fputs(" -m, --mount               unshare mounts namespace\n", out);
+        fputs(" -u, --uts                 unshare UTS namespace (hostname etc)\n", out);
+        fputs(" -i, --ipc                 unshare System V IPC namespace\n", out);
+        fputs(" -n, --net                 unshare network namespace\n", out);
+        fputs(" -p, --pid                 unshare pid namespace\n", out);
+        fputs(" -U, --user                unshare user namespace\n", out);
+        fputs(" -C, --cgroup              unshare cgroup namespace\n", out);
+        fputs(" -T, --time                unshare time namespace\n", out);
+        fputs("\n", out);
+        fputs(" --mount-proc[=<dir>]      mount proc filesystem first (implies --mount)\n", out);
+        fputs(" --propagation slave|shared|private|unchanged\n"
+              "                           modify mount propagation in mount namespace\n",
+              out);
+        fputs(" -R, --root <dir>          run the command with root directory set to <dir>\n", out);
+        fputs(" -w, --wd <dir>            change working directory to <dir>\n", out);
+        fputs("\n", out);
+        fputs(" -S, --setuid <uid>        set uid in entered namespace\n", out);
+        fputs(" -G, --setgid <gid>        set gid in entered namespace\n", out);
+        fputs(" --map-user <uid>|<name>   map current user to uid (implies --user)\n", out);
+        fputs(" --map-group <gid>|<name>  map current group to gid (implies --user)\n", out);
+        fputs(" -r, --map-root-user       map current user to root (implies --user)\n", out);
+        fputs(" -c, --map-current-user    map current user to itself (implies --user)\n", out);
+        fputs("\n", out);
+        fputs(" -f, --fork                fork before launching <program>\n", out);
+        fputs(" --kill-child[=<signame>]  when dying, kill the forked child (implies --fork)\n"
+              "                             defaults to SIGKILL\n",
+              out);
+        fputs("\n", out);
+        fputs(" --setgroups allow|deny    control the setgroups syscall in user namespaces\n", out);
+        fputs(" --keep-caps               retain capabilities granted in user namespaces\n", out);
+        fputs("\n", out);
+        fputs(" --monotonic <offset>      set clock monotonic offset (seconds) in time namespaces\n", out);
+        fputs(" --boottime <offset>       set clock boottime offset (seconds) in time namespaces\n", out);
+        fputs("\n", out);
+        fputs(" -h, --help                display this help\n", out);
+        fputs(" -V, --version             display version\n", out);
+        fputs("\nFor more details see unshare(1).\n", out);
+}
+
+static NsboxNsType ns_type_of_option(int c)
+{
+        switch (c) {
+        case 'm':
+                return NSBOX_NS_MNT;
+        case 'u':
+                return NSBOX_NS_UTS;
+        case 'i':
+                return NSBOX_NS_IPC;
+        case 'n':
+                return NSBOX_NS_NET;
+        case 'p':
+                return NSBOX_NS_PID;
+        case 'U':
+                return NSBOX_NS_USER;
+        case 'C':
+                return NSBOX_NS_CGROUP;
+        case 'T':
+                return NSBOX_NS_TIME;
+        default:
+                return _NSBOX_NS_INVALID;
+        }
+}
+
+enum {
+        SETGROUPS_NONE = -1,
+        SETGROUPS_DENY = 0,
+        SETGROUPS_ALLOW = 1,
+};
+
+/* Copies the permitted capabilities into the inheritable and ambient sets, so
+ * that they survive exec of a program without file capabilities (--keep-caps;
+ * capabilities(7) "Ambient capability set"). */
+static void caps_permitted_to_ambient(void)
+{
+        cap_t caps = cap_get_proc();
+        if (!caps)
+                die_errno(errno, "capget failed");
+        int ncaps = (int) cap_max_bits();
+        for (cap_value_t cap = 0; cap < ncaps; cap++) {
+                cap_flag_value_t v;
+                if (cap_get_flag(caps, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET &&
+                    cap_set_flag(caps, CAP_INHERITABLE, 1, &cap, CAP_SET) < 0)
+                        die_errno(errno, "cap_set_flag failed");
+        }
+        if (cap_set_proc(caps) < 0)
+                die_errno(errno, "capset failed");
+        for (cap_value_t cap = 0; cap < ncaps; cap++) {
+                cap_flag_value_t v;
+                if (cap_get_flag(caps, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET &&
+                    cap_set_ambient(cap, CAP_SET) < 0)
+                        die_errno(errno, "prctl(PR_CAP_AMBIENT) failed");
+        }
+        cap_free(caps);
+}
+
+int cmd_unshare(int argc, char **argv)
+{
+        enum {
+                OPT_MOUNTPROC = CHAR_MAX + 1,
+                OPT_PROPAGATION,
+                OPT_SETGROUPS,
+                OPT_KILLCHILD,
+                OPT_KEEPCAPS,
+                OPT_MONOTONIC,
+                OPT_BOOTTIME,
+                OPT_MAPUSER,
+                OPT_MAPGROUP,
+        };
+        static const struct option longopts[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { "mount", optional_argument, NULL, 'm' },
+                { "uts", optional_argument, NULL, 'u' },
+                { "ipc", optional_argument, NULL, 'i' },
+                { "net", optional_argument, NULL, 'n' },
+                { "pid", optional_argument, NULL, 'p' },
+                { "user", optional_argument, NULL, 'U' },
+                { "cgroup", optional_argument, NULL, 'C' },
+                { "time", optional_argument, NULL, 'T' },
+                { "fork", no_argument, NULL, 'f' },
+                { "kill-child", optional_argument, NULL, OPT_KILLCHILD },
+                { "mount-proc", optional_argument, NULL, OPT_MOUNTPROC },
+                { "map-user", required_argument, NULL, OPT_MAPUSER },
+                { "map-group", required_argument, NULL, OPT_MAPGROUP },
+                { "map-root-user", no_argument, NULL, 'r' },
+                { "map-current-user", no_argument, NULL, 'c' },
+                { "propagation", required_argument, NULL, OPT_PROPAGATION },
+                { "setgroups", required_argument, NULL, OPT_SETGROUPS },
+                { "keep-caps", no_argument, NULL, OPT_KEEPCAPS },
+                { "setuid", required_argument, NULL, 'S' },
+                { "setgid", required_argument, NULL, 'G' },
+                { "root", required_argument, NULL, 'R' },
+                { "wd", required_argument, NULL, 'w' },
+                { "monotonic", required_argument, NULL, OPT_MONOTONIC },
+                { "boottime", required_argument, NULL, OPT_BOOTTIME },
+                {},
+        };
+
+        unsigned long flags = 0;
+        bool forkit = false, keepcaps = false;
+        int setgroups_cmd = SETGROUPS_NONE;
+        uid_t mapuser = (uid_t) -1, uid = 0;
+        gid_t mapgroup = (gid_t) -1, gid = 0;
+        bool force_uid = false, force_gid = false;
+        int kill_child_sig = 0;
+        const char *procmnt = NULL, *newroot = NULL, *newdir = NULL;
+        /* Private is the kernel's default for a new mount namespace's copies, and
+         * unshare's since util-linux 2.27: nothing mounted inside leaks out. */
+        unsigned long propagation = MS_REC | MS_PRIVATE;
+        int64_t monotonic = 0, boottime = 0;
+        bool force_monotonic = false, force_boottime = false;
+        uid_t real_euid = geteuid();
+        gid_t real_egid = getegid();
+        int c;
+
+        setlocale(LC_ALL, "");
+        optind = 0;
+        /* "+": stop at the program, whose options are its own. */
+        while ((c = getopt_long(argc, argv, "+fhVmuinpCTUrR:w:S:G:c", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        forkit = true;
+                        break;
+                case 'm':
+                case 'u':
+                case 'i':
+                case 'n':
+                case 'p':
+                case 'U':
+                case 'C':
+                case 'T': {
+                        NsboxNsType t = ns_type_of_option(c);
+                        flags |= nsbox_ns_type_clone_flag(t);
+                        if (optarg)
+                                die("persistent namespaces (%s=FILE) are not supported yet",
+                                    nsbox_ns_type_name(t));
+                        break;
+                }
+                case OPT_MOUNTPROC:
+                        flags |= CLONE_NEWNS;
+                        procmnt = optarg ? optarg : "/proc";
+                        break;
+                case OPT_MAPUSER:
+                        flags |= CLONE_NEWUSER;
+                        mapuser = parse_user_or_die(optarg);
+                        break;
+                case OPT_MAPGROUP:
+                        flags |= CLONE_NEWUSER;
+                        mapgroup = parse_group_or_die(optarg);
+                        break;
+                case 'r':
+                        flags |= CLONE_NEWUSER;
+                        mapuser = 0;
+                        mapgroup = 0;
+                        break;
+                case 'c':
+                        flags |= CLONE_NEWUSER;
+                        mapuser = real_euid;
+                        mapgroup = real_egid;
+                        break;
+                case OPT_SETGROUPS:
+                        if (streq(optarg, "allow"))
+                                setgroups_cmd = SETGROUPS_ALLOW;
+                        else if (streq(optarg, "deny"))
+                                setgroups_cmd = SETGROUPS_DENY;
+                        else
+                                die("unsupported --setgroups argument '%s'", optarg);
+                        break;
+                case OPT_PROPAGATION:
+                        if (streq(optarg, "slave"))
+                                propagation = MS_REC | MS_SLAVE;
+                        else if (streq(optarg, "private"))
+                                propagation = MS_REC | MS_PRIVATE;
+                        else if (streq(optarg, "shared"))
+                                propagation = MS_REC | MS_SHARED;
+                        else if (streq(optarg, "unchanged"))
+                                propagation = 0;
+                        else
+                                die("unsupported propagation mode: %s", optarg);
+                        break;
+                case OPT_KILLCHILD:
+                        forkit = true;
+                        if (optarg) {
+                                kill_child_sig = signal_from_name(optarg);
+                                if (kill_child_sig < 0)
+                                        die("unknown signal: %s", optarg);
+                        } else
+                                kill_child_sig = SIGKILL;
+                        break;
+                case OPT_KEEPCAPS:
+                        keepcaps = true;
+                        break;
+                case 'S':
+                        uid = (uid_t) parse_ulong_or_die(optarg, "failed to parse uid");
+                        force_uid = true;
+                        break;
+                case 'G':
+                        gid = (gid_t) parse_ulong_or_die(optarg, "failed to parse gid");
+                        force_gid = true;
+                        break;
+                case 'R':
+                        newroot = optarg;
+                        break;
+                case 'w':
+                        newdir = optarg;
+                        break;
+                case OPT_MONOTONIC:
+                        monotonic = parse_s64_or_die(optarg, "failed to parse monotonic offset");
+                        force_monotonic = true;
+                        break;
+                case OPT_BOOTTIME:
+                        boottime = parse_s64_or_die(optarg, "failed to parse boottime offset");
+                        force_boottime = true;
+                        break;
+                case 'h':
+                        usage();
+                        return close_stdout(EXIT_SUCCESS);
+                case 'V':
+                        printf("%s from nsbox %s\n", program_invocation_name_cmd, NSBOX_VERSION);
+                        return close_stdout(EXIT_SUCCESS);
+                default:
+                        errtryhelp();
+                }
+        }
+
+        if ((force_monotonic || force_boottime) && !(flags & CLONE_NEWTIME))
+                die("options --monotonic and --boottime require unsharing of a time namespace (-t)");
+
+        /* A SIGCHLD disposition inherited as SIG_IGN would make waitpid() fail. */
+        signal(SIGCHLD, SIG_DFL);
+
+        if (unshare((int) flags) < 0)
+                die_errno(errno, "unshare failed");
+
+        if (force_boottime)
+                set_time_offset(CLOCK_BOOTTIME, boottime);
+        if (force_monotonic)
+                set_time_offset(CLOCK_MONOTONIC, monotonic);
+
+        pid_t pid = 0;
+        int parent_pidfd = -EBADF;
+        if (forkit) {
+                sigset_t block, old;
+                /* The parent only waits: SIGINT/SIGTERM from a terminal reach the child,
+                 * and the parent must not die first and leave it orphaned ("impatient
+                 * parent"). */
+                if (sigemptyset(&block) != 0 || sigaddset(&block, SIGINT) != 0 ||
+                    sigaddset(&block, SIGTERM) != 0 || sigprocmask(SIG_BLOCK, &block, &old) != 0)
+                        die_errno(errno, "sigprocmask block failed");
+                if (kill_child_sig != 0) {
+                        /* Taken before fork, so the child can tell whether the parent
+                         * died before its PR_SET_PDEATHSIG took effect. */
+                        parent_pidfd = sys_pidfd_open(getpid(), 0);
+                        if (parent_pidfd < 0)
+                                die_errno(errno, "pidfd_open failed");
+                }
+                fflush(stdout);
+                fflush(stderr);
+                pid = fork();
+                if (pid < 0)
+                        die_errno(errno, "fork failed");
+                if (pid == 0) {
+                        if (sigprocmask(SIG_SETMASK, &old, NULL) != 0)
+                                die_errno(errno, "sigprocmask restore failed");
+                } else {
+                        safe_close(parent_pidfd);
+                        wait_and_mirror(pid);
+                }
+        }
+
+        /* From here on: the process that becomes the program. */
+        if (kill_child_sig != 0) {
+                if (prctl(PR_SET_PDEATHSIG, kill_child_sig) < 0)
+                        die_errno(errno, "prctl failed");
+                if (parent_pidfd >= 0) {
+                        struct pollfd p = { .fd = parent_pidfd, .events = POLLIN };
+                        int n = poll(&p, 1, 0);
+                        if (n < 0)
+                                die_errno(errno, "poll parent pidfd failed");
+                        /* The parent is already gone: nobody waits for this child. */
+                        if (n > 0)
+                                exit(EXIT_FAILURE);
+                        parent_pidfd = safe_close(parent_pidfd);
+                }
+        }
+
+        if (mapuser != (uid_t) -1)
+                write_single_map(NSBOX_IDMAP_UID_MAP, mapuser, real_euid);
+        if (mapgroup != (gid_t) -1) {
+                /* Since Linux 3.19 an unprivileged gid_map needs setgroups denied
+                 * first, for good: allowing it again is not possible. */
+                if (setgroups_cmd == SETGROUPS_ALLOW)
+                        die("options --setgroups=allow and --map-group are mutually exclusive");
+                write_setgroups(false);
+                write_single_map(NSBOX_IDMAP_GID_MAP, mapgroup, real_egid);
+        }
+        if (setgroups_cmd != SETGROUPS_NONE)
+                write_setgroups(setgroups_cmd == SETGROUPS_ALLOW);
+
+        if ((flags & CLONE_NEWNS) && propagation && mount("none", "/", NULL, propagation, NULL) < 0)
+                die_errno(errno, "cannot change root filesystem propagation");
+
+        if (newroot) {
+                if (chroot(newroot) < 0)
+                        die_errno(errno, "cannot change root directory to '%s'", newroot);
+                if (!newdir)
+                        newdir = "/";
+        }
+        if (newdir && chdir(newdir) < 0)
+                die_errno(errno, "cannot chdir to '%s'", newdir);
+
+        if (procmnt) {
+                /* With the default propagation the recursive change of / above already
+                 * made the old proc mount private; otherwise do it here, so the new
+                 * mount does not propagate out. EINVAL: nothing mounted there. */
+                if (!newroot && propagation != (MS_PRIVATE | MS_REC) &&
+                    mount("none", procmnt, NULL, MS_PRIVATE | MS_REC, NULL) < 0 && errno != EINVAL)
+                        die_errno(errno, "cannot change %s filesystem propagation", procmnt);
+                if (mount("proc", procmnt, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+                        die_errno(errno, "mount %s failed", procmnt);
+        }
+
+        if (force_gid) {
+                if (setgroups(0, NULL) < 0)
+                        die_errno(errno, "setgroups failed");
+                if (setgid(gid) < 0)
+                        die_errno(errno, "setgid failed");
+        }
+        if (force_uid && setuid(uid) < 0)
+                die_errno(errno, "setuid failed");
+
+        if (keepcaps && (flags & CLONE_NEWUSER))
+                caps_permitted_to_ambient();
+
+        if (optind < argc) {
+                execvp(argv[optind], argv + optind);
+                die_exec(argv[optind]);
+        }
+        exec_shell();
+}
