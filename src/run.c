@@ -677,6 +677,7 @@ typedef struct Relay {
         char buf[8192];
         size_t len;
         bool eof;
+        char last; /* the last byte read, 0 before the first */
 } Relay;
 
 /* Move what can be moved without blocking. Returns 0, or -EIO at the end of
@@ -693,9 +694,10 @@ static int relay_step(Relay *r, bool can_read, bool can_write)
         }
         if (can_read && r->len == 0 && !r->eof) {
                 ssize_t n = read(r->in, r->buf, sizeof(r->buf));
-                if (n > 0)
+                if (n > 0) {
                         r->len = (size_t) n;
-                else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                        r->last = r->buf[n - 1];
+                } else if (n == 0 || (errno != EAGAIN && errno != EINTR))
                         r->eof = true;
         }
         return r->eof && r->len == 0 ? -EIO : 0;
@@ -775,8 +777,21 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
                 if (n < 0 && errno != EINTR)
                         break;
 
-                if (n > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+                if (n > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
                         relay_step(&in, true, false);
+                        if (in.eof && !isatty(STDIN_FILENO)) {
+                                /* input from a file or pipe has ended: let the
+                                 * container's terminal say so too, with its
+                                 * end-of-file character, as a user's ^D would */
+                                struct termios t;
+                                if (tcgetattr(console, &t) == 0 && (t.c_lflag & ICANON)) {
+                                        /* after a partial line, the first one
+                                         * only ends the line */
+                                        in.buf[0] = in.buf[1] = (char) t.c_cc[VEOF];
+                                        in.len = in.last == '\n' || in.last == 0 ? 1 : 2;
+                                }
+                        }
+                }
                 if (n > 0 && (p[3].revents & POLLOUT))
                         relay_step(&in, false, true);
                 if (n > 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)))

@@ -93,3 +93,16 @@ setup_file() {
         [[ "${lines[0]}" == *"No such device or address"* ]]
         [ "${lines[1]}" = "rc=1" ]
 }
+
+@test "-t with input from a pipe: its end reaches the command as end-of-file" {
+        run timeout 20 sh -c "printf 'echo one; exit 5\n' | '$NSBOX' run -t --rootfs '$ROOTFS_TAR'"
+        echo "$output"
+        [ "$status" -eq 5 ]
+        [[ "$output" == *one* ]]
+        # a last line without a newline: ended, then end-of-file; the
+        # command gets the 3 bytes and ends (the terminal echoes "a", "b")
+        run timeout 20 sh -c "printf 'a\nb' | '$NSBOX' run -t --rootfs '$ROOTFS_TAR' -- wc -c"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(printf '%s' "${lines[-1]}" | tr -d '\r')" = b3 ]
+}

@@ -116,11 +116,23 @@ teardown_file() {
         [ "$output" = 1234 ]
 }
 
+snapshot() {
+        {
+                wc -l </proc/self/mountinfo
+                pgrep -c -f "^$NSBOX " || true
+                ls -A /run/nsbox 2>/dev/null | wc -l
+        } | tr '\n' ' '
+}
+
+# check_bad REGEX ARGS...: one line matching REGEX, exit 125, nothing left
 check_bad() {
-        local re=$1
+        local re=$1 before after
         shift
+        before=$(snapshot)
         run --separate-stderr "$NSBOX" run "$@"
-        echo "status=$status stdout=[$output] stderr=[$stderr]"
+        after=$(snapshot)
+        echo "status=$status stdout=[$output] stderr=[$stderr] before=[$before] after=[$after]"
+        [ "$before" = "$after" ]
         [ "$status" -eq 125 ]
         [ -z "$output" ]
         [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
