@@ -130,6 +130,43 @@ static void test_bad_json(void **state)
         expect_error("{\"hostname\": \"a\", \"hostname\": \"b\"}", "duplicate");
 }
 
+/* process.terminal, process.consoleSize and the org.nsbox.init annotation
+ * (nsbox run -t and --init) survive the round trip; bad sizes are refused. */
+static void test_terminal_and_init(void **state)
+{
+        (void) state;
+        NsboxSpec *s = sample();
+        s->process.terminal = true;
+        s->process.console_height = 33;
+        s->process.console_width = 101;
+        s->ext.init = true;
+        _cleanup_free_ char *json = NULL;
+        assert_int_equal(nsbox_spec_to_json(s, &json), 0);
+        assert_non_null(strstr(json, "\"consoleSize\""));
+        assert_non_null(strstr(json, "\"org.nsbox.init\": \"true\""));
+        NsboxSpec *t = NULL;
+        assert_int_equal(nsbox_spec_from_json(json, &t, NULL), 0);
+        assert_true(t->process.terminal);
+        assert_int_equal(t->process.console_height, 33);
+        assert_int_equal(t->process.console_width, 101);
+        assert_true(t->ext.init);
+        nsbox_spec_free(s);
+        nsbox_spec_free(t);
+
+        /* without them: no consoleSize, no annotation */
+        s = sample();
+        s->ext.root_overlay = false;
+        _cleanup_free_ char *plain = NULL;
+        assert_int_equal(nsbox_spec_to_json(s, &plain), 0);
+        assert_null(strstr(plain, "consoleSize"));
+        assert_null(strstr(plain, "org.nsbox.init"));
+        nsbox_spec_free(s);
+
+        expect_error("{\"process\": {\"consoleSize\": 3}}", "process.consoleSize: expected an object");
+        expect_error("{\"process\": {\"consoleSize\": {\"height\": 1}}}", "process.consoleSize.width");
+        expect_error("{\"process\": {\"consoleSize\": {\"height\": 70000, \"width\": 1}}}", "below 65536");
+}
+
 static void test_add_mount_rejects_relative(void **state)
 {
         (void) state;
@@ -157,7 +194,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_roundtrip),    cmocka_unit_test(test_json_names),
                 cmocka_unit_test(test_bad_json),     cmocka_unit_test(test_add_mount_rejects_relative),
-                cmocka_unit_test(test_default_caps),
+                cmocka_unit_test(test_default_caps), cmocka_unit_test(test_terminal_and_init),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
