@@ -47,6 +47,10 @@ int main(void)
 }
 C
         flags=$(PKG_CONFIG_SYSROOT_DIR="$DEST" PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs nsbox)
+        # a library built with sanitizers needs their runtime in the program too
+        san=$(meson introspect "$NSBOX_BUILD" --buildoptions |
+                python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="b_sanitize"][0])')
+        [ "$san" = none ] || flags="$flags -fsanitize=$san"
         cc -Wall -Werror -o "$DEST/prog" "$DEST/prog.c" $flags
         run env LD_LIBRARY_PATH="$libdir" "$DEST/prog"
         [ "$status" -eq 0 ]
