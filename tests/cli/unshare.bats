@@ -226,12 +226,13 @@ wait_for() {
 }
 
 @test "--fork: the parent ignores SIGINT and SIGTERM while the child runs, then ends as the child did" {
-        "$NSBOX" unshare -f sh -c 'echo $$ > '"$TMP"'/child; exec sleep 100' &
+        "$NSBOX" unshare -f sh -c 'echo $$ > '"$TMP"'/child; exec sleep 100' 3>&- &
         local parent=$!
         BG_PIDS+=("$parent")
         wait_for test -s "$TMP/child"
         local child
         child=$(cat "$TMP/child")
+        BG_PIDS+=("$child")
         wait_for test "$(cat /proc/$child/comm 2>/dev/null)" = sleep
         kill -TERM "$parent"
         kill -INT "$parent"
@@ -248,12 +249,13 @@ wait_for() {
         local sig
         for sig in "" "=TERM"; do
                 rm -f "$TMP/child"
-                "$NSBOX" unshare --kill-child$sig sh -c 'echo $$ > '"$TMP"'/child; exec sleep 100' &
+                "$NSBOX" unshare --kill-child$sig sh -c 'echo $$ > '"$TMP"'/child; exec sleep 100' 3>&- &
                 local parent=$!
                 BG_PIDS+=("$parent")
                 wait_for test -s "$TMP/child"
                 local child
                 child=$(cat "$TMP/child")
+                BG_PIDS+=("$child")
                 wait_for test "$(cat /proc/$child/comm 2>/dev/null)" = sleep
                 kill -KILL "$parent"
                 wait "$parent" || true
