@@ -78,8 +78,9 @@ static void usage(FILE *f)
               "     --name <name>        container name (default: nsbox-XXXXXX)\n"
               "     --hostname <name>    hostname (default: the container's name)\n"
               "     --domainname <name>  NIS domain name\n"
-              " -u, --user <user>[:<group>]  run as this user: a name or a number, looked up\n"
-              "                            in the rootfs's /etc/passwd and /etc/group\n"
+              " -u, --user <user[:group]>\n"
+              "                          run as this user (name or number) and group, from\n"
+              "                            the rootfs's own /etc/passwd and /etc/group\n"
               "     --group-add <group>  an extra supplementary group (repeatable)\n"
               " -w, --workdir <dir>      working directory inside the container (default: /)\n"
               " -e, --env <key=value>    set an environment variable (repeatable)\n"
@@ -88,7 +89,7 @@ static void usage(FILE *f)
               " -i, --interactive        accepted for docker's habits: stdin is always passed\n"
               "     --init               run a small init as PID 1 that forwards signals and\n"
               "                            reaps zombies\n"
-              "     --stop-timeout <sec>  after the first SIGINT or SIGTERM, wait this long\n"
+              "     --stop-timeout <sec> after the first SIGINT or SIGTERM, wait this long\n"
               "                            before killing the container (default: 10)\n"
               "     --net <none|host>    none: a new network namespace with lo up (default);\n"
               "                            host: share the host's network\n"
@@ -930,6 +931,13 @@ int cmd_run(int argc, char **argv)
                 _cleanup_close_ int rootfd = open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 r = nsbox_user_resolve(rootfd >= 0 ? rootfd : -EBADF, a.user,
                                        (const char *const *) a.group_add, &user, &err);
+                if (r == -ENOENT && rootfd < 0) {
+                        /* --print-spec does not extract an archive: no files to read */
+                        nsbox_error_free(err);
+                        log_error("--print-spec with a rootfs archive takes numeric user and group ids "
+                                  "only: names are looked up in the extracted rootfs");
+                        return EXIT_NSBOX_ERROR;
+                }
                 if (r < 0) {
                         log_nsbox_error(err, r);
                         nsbox_error_free(err);

@@ -127,3 +127,10 @@ assert s["annotations"]["org.nsbox.init"] == "true"
 assert "HOME=/" in s["process"]["env"]
 '
 }
+
+@test "--print-spec with a rootfs archive: user and group names are one clear line, exit 125" {
+        check_bad "^nsbox run: --print-spec with a rootfs archive takes numeric user and group ids only: names are looked up in the extracted rootfs$" \
+                --rootfs "$ROOTFS_TAR" --print-spec --user nobody -- true
+        check_bad "^nsbox run: --print-spec with a rootfs archive takes numeric user and group ids only" \
+                --rootfs "$ROOTFS_TAR" --print-spec --group-add wheel -- true
+}
