@@ -100,6 +100,10 @@ typedef enum NsboxNsScanFlags {
          * in them, walking NS_GET_PARENT/NS_GET_USERNS from a member; and link
          * NsboxNsInfo.parent/owner. Implies NSBOX_NS_SCAN_RELATIONS. */
         NSBOX_NS_SCAN_CONNECT = 1U << 5,
+        /* Add network namespaces that only a socket holds: each socket fd of each
+         * process is duplicated with pidfd_getfd(2) (Linux 5.6; needs ptrace-attach
+         * access) and asked for its namespace (SIOCGSKNS, Linux 4.9). */
+        NSBOX_NS_SCAN_SOCKETS = 1U << 6,
 } NsboxNsScanFlags;
 
 typedef struct NsboxNsScanOptions {
@@ -130,7 +134,7 @@ typedef struct NsboxNsProcess {
 typedef enum NsboxNsSource {
         NSBOX_NS_SOURCE_PROCESS,  /* a process is a member */
         NSBOX_NS_SOURCE_MOUNT,    /* only an nsfs mount holds it */
-        NSBOX_NS_SOURCE_FD,       /* only an open fd of a process holds it */
+        NSBOX_NS_SOURCE_FD,       /* only an open fd of a process holds it (an nsfs fd or a socket) */
         NSBOX_NS_SOURCE_RELATION, /* only reachable as another one's parent or owner */
 } NsboxNsSource;
 

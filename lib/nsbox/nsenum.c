@@ -20,6 +20,7 @@
 #include <linux/net_namespace.h>
 #include <linux/nsfs.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 
 #include "basic/macro.h"
 #include "basic/missing.h"
@@ -373,6 +374,8 @@ static int entry_add_member(NsEntry *e, NsboxNsProcess *p)
         return 0;
 }
 
+static void connect_from_fd(NsboxNsScan *s, NsEntry *e, int fd, unsigned depth);
+
 /* -------- processes -------- */
 
 /* Parses "PID (COMM) STATE PPID ..." of /proc/PID/stat; COMM may hold spaces
@@ -490,9 +493,21 @@ static int read_process(NsboxNsScan *s, const char *name)
         return 0;
 }
 
+/* The network namespace of a socket of another process: its fd duplicated
+ * through a pidfd, then SIOCGSKNS. Returns an nsfd or -errno. */
+static int socket_netns(int pidfd, int fdnum)
+{
+        _cleanup_close_ int sk = sys_pidfd_getfd(pidfd, fdnum, 0);
+        if (sk < 0)
+                return negative_errno();
+        int nsfd = ioctl(sk, SIOCGSKNS);
+        return nsfd < 0 ? negative_errno() : nsfd;
+}
+
 /* Namespaces held by open fds: /proc/PID/fd/N that stat(2)s to the nsfs
- * device. Reading another process's fd directory needs the same ptrace access
- * as its ns links, so this finds nothing more for an unprivileged caller. */
+ * device, and (NSBOX_NS_SCAN_SOCKETS) the network namespaces of sockets.
+ * Reading another process's fd directory needs the same ptrace access as its
+ * ns links, so this finds nothing more for an unprivileged caller. */
 static int read_process_fds(NsboxNsScan *s, pid_t pid, dev_t nsfs_dev)
 {
         char path[64];
@@ -505,23 +520,45 @@ static int read_process_fds(NsboxNsScan *s, pid_t pid, dev_t nsfs_dev)
                 safe_close(fd);
                 return 0;
         }
+        bool sockets = (s->flags & NSBOX_NS_SCAN_SOCKETS) && type_wanted(s, NSBOX_NS_NET);
+        _cleanup_close_ int pidfd = -EBADF;
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (de->d_name[0] < '0' || de->d_name[0] > '9')
                         continue;
                 struct stat st;
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || st.st_dev != nsfs_dev)
+                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0)
                         continue;
-                if (find_entry(s, (uint64_t) st.st_ino))
-                        continue;
-                _cleanup_close_ int nsfd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
-                if (nsfd < 0)
-                        continue;
-                NsEntry *e = add_entry_for_fd(s, nsfd, (uint64_t) st.st_ino, NSBOX_NS_SOURCE_FD);
-                if (e && e->origin == ORIGIN_NONE) {
-                        e->origin = ORIGIN_PROC_FD;
-                        e->origin_pid = pid;
-                        e->origin_fd = atoi(de->d_name);
+                if (st.st_dev == nsfs_dev) {
+                        if (!(s->flags & NSBOX_NS_SCAN_FDS) || find_entry(s, (uint64_t) st.st_ino))
+                                continue;
+                        _cleanup_close_ int nsfd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
+                        if (nsfd < 0)
+                                continue;
+                        NsEntry *e = add_entry_for_fd(s, nsfd, (uint64_t) st.st_ino, NSBOX_NS_SOURCE_FD);
+                        if (e && e->origin == ORIGIN_NONE) {
+                                e->origin = ORIGIN_PROC_FD;
+                                e->origin_pid = pid;
+                                e->origin_fd = atoi(de->d_name);
+                        }
+                } else if (sockets && S_ISSOCK(st.st_mode)) {
+                        if (pidfd == -EBADF) {
+                                pidfd = sys_pidfd_open(pid, 0);
+                                if (pidfd < 0) {
+                                        /* Gone, or not allowed: no sockets to look at. */
+                                        sockets = false;
+                                        continue;
+                                }
+                        }
+                        _cleanup_close_ int nsfd = socket_netns(pidfd, atoi(de->d_name));
+                        struct stat nst;
+                        if (nsfd < 0 || fstat(nsfd, &nst) < 0 || find_entry(s, (uint64_t) nst.st_ino))
+                                continue;
+                        /* A socket cannot be reopened by path: walk to missing parents
+                         * and owners now, while the namespace is at hand. */
+                        NsEntry *e = add_entry_for_fd(s, nsfd, (uint64_t) nst.st_ino, NSBOX_NS_SOURCE_FD);
+                        if (e && (s->flags & NSBOX_NS_SCAN_CONNECT))
+                                connect_from_fd(s, e, nsfd, 0);
                 }
         }
         return 0;
@@ -843,7 +880,7 @@ int nsbox_ns_scan(const NsboxNsScanOptions *opts, NsboxNsScan **ret, NsboxError 
         if (errno != 0)
                 return nsbox_error_set(reterr, errno, "read %s", s->proc_path);
 
-        if (s->flags & NSBOX_NS_SCAN_FDS) {
+        if (s->flags & (NSBOX_NS_SCAN_FDS | NSBOX_NS_SCAN_SOCKETS)) {
                 struct stat st;
                 /* All namespace files live on the one nsfs superblock. */
                 if (stat("/proc/self/ns/user", &st) == 0) {
