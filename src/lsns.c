@@ -86,7 +86,7 @@ typedef struct Lsns {
         uint64_t filter_ns;
         bool have_filter_ns;
         TreeMode tree;
-        bool raw, json, no_trunc, no_headings, no_wrap;
+        bool raw, json, no_trunc, no_headings, no_wrap, persist;
 
         NsboxNsScan *scan;
         LineMap proc_lines;
@@ -509,6 +509,8 @@ static void show_namespaces(Lsns *ls, struct libscols_table *tab)
                 const NsboxNsInfo *ns = nsbox_ns_scan_namespace(ls->scan, i);
                 if (ls->filter_pid != 0 && !nsbox_ns_info_has_process(ns, ls->filter_pid))
                         continue;
+                if (ls->persist && ns->nprocs != 0)
+                        continue;
                 if (!linemap_get(&ls->ns_lines, ns))
                         show_namespace(ls, tab, ns);
         }
@@ -532,6 +534,32 @@ static void show_namespace_processes(Lsns *ls, struct libscols_table *tab, const
 
 /* -------- command line -------- */
 
+/* -H: the columns as a table, as util-linux 2.41's "lsns-columns". */
+static int list_columns(bool raw, bool json)
+{
+        struct libscols_table *tab = scols_new_table();
+        if (!tab)
+                oom();
+        scols_table_set_name(tab, "lsns-columns");
+        scols_table_enable_noheadings(tab, 1);
+        scols_table_enable_raw(tab, raw);
+        scols_table_enable_json(tab, json);
+        if (!scols_table_new_column(tab, "HOLDER", 0, SCOLS_FL_RIGHT) ||
+            !scols_table_new_column(tab, "TYPE", 0, 0) || !scols_table_new_column(tab, "DESCRIPTION", 0, 0))
+                oom();
+        for (int i = 0; i < _COL_MAX; i++) {
+                struct libscols_line *ln = scols_table_new_line(tab, NULL);
+                if (!ln || scols_line_set_data(ln, 0, infos[i].name) != 0 ||
+                    scols_line_set_data(ln, 1, infos[i].json_type == SCOLS_JSON_NUMBER ? "<integer>" : "<string>") !=
+                            0 ||
+                    scols_line_set_data(ln, 2, infos[i].help) != 0)
+                        oom();
+        }
+        scols_print_table(tab);
+        scols_unref_table(tab);
+        return EXIT_SUCCESS;
+}
+
 static void usage(void)
 {
         FILE *out = stdout;
@@ -544,6 +572,7 @@ static void usage(void)
         fputs(" -n, --noheadings       don't print headings\n", out);
         fputs(" -o, --output <list>    define which output columns to use\n", out);
         fputs("     --output-all       output all columns\n", out);
+        fputs(" -P, --persistent       namespaces without processes\n", out);
         fputs(" -p, --task <pid>       print process namespaces\n", out);
         fputs(" -r, --raw              use the raw output format\n", out);
         fputs(" -u, --notruncate       don't truncate text in columns\n", out);
@@ -551,6 +580,7 @@ static void usage(void)
         fputs(" -t, --type <name>      namespace type (mnt, net, ipc, user, pid, uts, cgroup, time)\n", out);
         fputs(" -T, --tree[=<rel>]     use tree format (parent, owner, or process)\n", out);
         fputs("\n", out);
+        fputs(" -H, --list-columns     list the available columns\n", out);
         fputs(" -h, --help             display this help\n", out);
         fputs(" -V, --version          display version\n", out);
         fputs("\nAvailable output columns:\n", out);
@@ -564,6 +594,7 @@ static void check_exclusive(int c, const struct option *longopts, int *seen)
 {
         static const int groups[][3] = {
                 { 'J', 'r', 0 },
+                { 'P', 'p', 0 },
                 { 'l', 'T', 0 },
         };
         for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
@@ -618,10 +649,12 @@ int cmd_lsns(int argc, char **argv)
                 { "raw", no_argument, NULL, 'r' },
                 { "type", required_argument, NULL, 't' },
                 { "tree", optional_argument, NULL, 'T' },
+                { "persistent", no_argument, NULL, 'P' },
+                { "list-columns", no_argument, NULL, 'H' },
                 {},
         };
         Lsns ls = { 0 };
-        int seen[2] = { 0 };
+        int seen[3] = { 0 };
         const char *outarg = NULL;
         bool force_list = false, is_net = false;
         int c;
@@ -629,7 +662,7 @@ int cmd_lsns(int argc, char **argv)
         /* libsmartcols draws the tree with line characters only in a UTF-8 locale. */
         setlocale(LC_ALL, "");
         optind = 0;
-        while ((c = getopt_long(argc, argv, "Jlp:o:nruhVt:T::W", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "JlPp:o:nruhVt:T::WH", longopts, NULL)) != -1) {
                 check_exclusive(c, longopts, seen);
                 switch (c) {
                 case 'J':
@@ -645,9 +678,15 @@ int cmd_lsns(int argc, char **argv)
                         for (ls.ncolumns = 0; ls.ncolumns < _COL_MAX; ls.ncolumns++)
                                 ls.columns[ls.ncolumns] = (int) ls.ncolumns;
                         break;
+                case 'P':
+                        ls.persist = true;
+                        break;
                 case 'p':
                         ls.filter_pid = parse_pid_or_die(optarg);
                         break;
+                case 'H':
+                        /* As util-linux: at once, with the -J/-r given before it. */
+                        return close_stdout(list_columns(ls.raw, ls.json));
                 case 'n':
                         ls.no_headings = true;
                         break;
@@ -732,9 +771,12 @@ int cmd_lsns(int argc, char **argv)
         if (outarg && parse_columns(&ls, outarg) < 0)
                 return EXIT_FAILURE;
 
+        /* Namespaces that only a bind mount (2.39), an open fd or a socket (2.41)
+         * holds are listed as util-linux does since then. */
         NsboxNsScanOptions opts = {
                 .types = ls.types,
-                .flags = NSBOX_NS_SCAN_RELATIONS,
+                .flags = NSBOX_NS_SCAN_RELATIONS | NSBOX_NS_SCAN_MOUNTED | NSBOX_NS_SCAN_FDS |
+                         NSBOX_NS_SCAN_SOCKETS,
         };
         if (has_column(&ls, COL_NETNSID))
                 opts.flags |= NSBOX_NS_SCAN_NETNSID;

@@ -40,6 +40,12 @@ ns_lsns() {
         (exec -a lsns "$NSBOX" "$@")
 }
 
+# Namespaces without processes (held by an nsfs mount, an fd or a socket):
+# nsbox lists them, as util-linux does since 2.39/2.41, the oracle 2.38 does not.
+host_has_persistent_namespaces() {
+        [ -n "$("$NSBOX" lsns -P -l -n -o NS)" ]
+}
+
 # util-linux lsns as "lsns" too: getopt's messages start with argv[0].
 ul_lsns() {
         (exec -a lsns "$ORACLE" "$@")
@@ -52,6 +58,8 @@ ul_lsns() {
 # difference seen while the oracle held still is the failure.
 compare_host() {
         local try o1 o2 m diff_seen=
+        host_has_persistent_namespaces &&
+                skip "the host has namespaces that only a mount, an fd or a socket holds, which util-linux 2.38 cannot see"
         for try in $(seq 15); do
                 o1=$(ul_lsns "$@" 2>&1; echo "status=$?")
                 m=$(ns_lsns "$@" 2>&1; echo "status=$?")
@@ -85,6 +93,9 @@ set -u
 N=\$1 O=\$2
 ns_lsns() { (exec -a lsns "\$N" "\$@"); }
 ul_lsns() { (exec -a lsns "\$O" "\$@"); }
+# nsfs mounts of the host (ip netns, other tests) would hold namespaces without
+# processes here: this mount namespace is a private copy, drop them
+grep " - nsfs " /proc/self/mountinfo | cut -d" " -f5 | while read -r m; do umount -l "\$(printf "\$m")" 2>/dev/null; done
 mkdir -p /tmp/nsbox-lsns-fixture
 mount -t tmpfs fixture /tmp/nsbox-lsns-fixture
 F=/tmp/nsbox-lsns-fixture
@@ -287,6 +298,78 @@ EOF
         [ "${#lines[@]}" -eq 9 ]
 }
 
+@test "namespaces held only by an nsfs mount, an open fd or a socket are listed (util-linux 2.39/2.41); -P lists only those" {
+        run --separate-stderr unshare -m -p -f --mount-proc bash -s -- "$NSBOX" <<'EOF'
+set -eu
+N=$1
+grep " - nsfs " /proc/self/mountinfo | cut -d" " -f5 | while read -r m; do umount -l "$(printf "$m")"; done
+mkdir -p /tmp/nsbox-lsns-persist && mount -t tmpfs persist /tmp/nsbox-lsns-persist
+F=/tmp/nsbox-lsns-persist
+touch $F/uts1 $F/net1
+unshare --uts=$F/uts1 true
+unshare --net=$F/net1 true
+ip link add nsboxpveth0 type veth peer name nsboxpveth1 netns $F/net1
+unshare --ipc sleep 100 &
+I=$!
+for i in $(seq 100); do [ "$(readlink /proc/$I/ns/ipc)" != "$(readlink /proc/self/ns/ipc)" ] && break; sleep 0.02; done
+ipc=$(stat -L -c %i /proc/$I/ns/ipc)
+exec 7</proc/$I/ns/ipc
+kill $I; wait $I || true
+# a uts namespace owned by uid 12346's user namespace, held by fd 8: its USER is
+# the owner of that user namespace (util-linux shows "root" for any such one)
+setpriv --reuid=12346 --regid=12346 --clear-groups unshare -U -r unshare --uts sleep 100 &
+U=$!
+for i in $(seq 100); do [ "$(cat /proc/$U/comm)" = sleep ] && break; sleep 0.02; done
+owned=$(stat -L -c %i /proc/$U/ns/uts)
+exec 8</proc/$U/ns/uts
+kill $U; wait $U || true
+# a socket is all that holds this net namespace
+python3 -c '
+import ctypes, os, socket, time
+libc = ctypes.CDLL(None, use_errno=True)
+host = os.open("/proc/self/ns/net", os.O_RDONLY)
+assert libc.unshare(0x40000000) == 0
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+print(os.stat("/proc/self/ns/net").st_ino, flush=True)
+assert libc.setns(host, 0x40000000) == 0
+os.close(host)
+time.sleep(100)' > $F/sock &
+for i in $(seq 100); do [ -s $F/sock ] && break; sleep 0.02; done
+sockns=$(cat $F/sock)
+uts=$(stat -c %i $F/uts1) net=$(stat -c %i $F/net1)
+$N lsns -P -o NS,TYPE,NPROCS,PID,USER,NSFS,NETNSID -r -n | sort > $F/got
+printf '%s\n' "$uts uts 0  root $F/uts1 " "$net net 0  root $F/net1 0" "$ipc ipc 0  root  " \
+        "$sockns net 0  root  unassigned" "$owned uts 0  12346  " | sort > $F/want
+diff $F/want $F/got
+# the default listing has them too, after the namespaces with processes
+$N lsns -n -r -o NS,NPROCS | grep -qx "$uts 0"
+$N lsns -n -r -o NS,NPROCS | grep -qx "$ipc 0"
+[ "$($N lsns -n -l -t uts -o NS | wc -l)" -eq 3 ]
+# -t filters them as the others
+[ "$($N lsns -P -n -t net | wc -l)" -eq 2 ]
+# and a positional id of one: no processes, nothing to print
+$N lsns $uts
+echo done
+EOF
+        echo "$output"
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = done ]
+}
+
+@test "-H lists the columns as util-linux 2.41 does, in table, raw and JSON form" {
+        run "$NSBOX" lsns -H
+        [ "$status" -eq 0 ]
+        [ "${#lines[@]}" -eq 13 ]
+        [ "${lines[0]}" = "     NS <integer> namespace identifier (inode number)" ]
+        [ "${lines[9]}" = "NETNSID <string>  namespace ID as used by network subsystem" ]
+        run "$NSBOX" lsns -r -H
+        [ "${lines[1]}" = "TYPE <string> kind\\x20of\\x20namespace" ]
+        run "$NSBOX" lsns -J -H
+        [ "${lines[1]}" = '   "lsns-columns": [' ]
+        [ "${lines[3]}" = '         "holder": "NS",' ]
+}
+
 @test "errors: util-linux's messages and exit codes" {
         compare_host -x
         compare_host --bogus
@@ -314,10 +397,13 @@ EOF
         compare_host -n -o "$(printf 'NS,%.0s' $(seq 26))NS"
 }
 
-@test "-l and -T together are refused, as util-linux 2.42 does" {
+@test "-l with -T and -P with -p are refused, as util-linux 2.42 does" {
         run --separate-stderr "$NSBOX" lsns -l -T
         [ "$status" -eq 1 ]
         [ "$stderr" = "lsns: mutually exclusive arguments: --list --tree" ]
+        run --separate-stderr "$NSBOX" lsns -p 1 -P
+        [ "$status" -eq 1 ]
+        [ "$stderr" = "lsns: mutually exclusive arguments: --persistent --task" ]
 }
 
 @test "--help lists the options and every column; --version names nsbox" {
