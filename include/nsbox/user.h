@@ -46,8 +46,10 @@ typedef struct NsboxUser {
  *
  * Returns: 0; -EINVAL for a malformed @user or group (empty part, junk, out of
  * range); -ESRCH for a name that the rootfs's file does not have; -ENOENT
- * when a name must be looked up and the file does not exist; -EFBIG for a
- * file over 16 MiB; -ENOMEM; another -errno of openat2(2) or read(2).
+ * when a name must be looked up and the file does not exist; -EBADFD when
+ * the file is not a regular file (a fifo or device planted there is not
+ * read); -EFBIG for a file over 16 MiB; -ENOMEM; another -errno of
+ * openat2(2) or read(2) (e.g. -ELOOP, -EACCES).
  */
 NSBOX_PUBLIC int nsbox_user_resolve(int rootfd, const char *user, const char *const *extra_groups,
                                     NsboxUser *ret, NsboxError **reterr);
