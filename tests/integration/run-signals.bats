@@ -52,9 +52,14 @@ wait_status() {
 @test "SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded too" {
         start_bg -- sh -c 'for s in HUP QUIT USR1 USR2 WINCH; do trap "echo got $s" $s; done
                 trap "echo got INT; exit 7" INT; echo ready; while :; do sleep 0.1; done'
+        # one at a time, each once its trap has run: sh runs pending traps in
+        # signal-number order, not in the order they were sent
         for s in HUP QUIT USR1 USR2 WINCH INT; do
                 kill -$s "$PID"
-                sleep 0.4
+                for i in $(seq 100); do
+                        grep -q "^got $s$" "$OUT" && break
+                        sleep 0.05
+                done
         done
         wait_status
         cat "$OUT"
@@ -143,8 +148,11 @@ zombies_of() {
 
 @test "without --init, the same orphans stay zombies under a PID 1 that does not reap" {
         start_bg -- sh -c 'for i in $(seq 200); do (sleep 0.5 &); done; echo ready; exec sleep 100'
-        sleep 2
         pid1=$(pgrep -P "$PID")
+        for i in $(seq 100); do
+                [ "$(zombies_of "$pid1")" -eq 200 ] && break
+                sleep 0.1
+        done
         [ "$(zombies_of "$pid1")" -eq 200 ]
         kill -INT "$PID"
         kill -INT "$PID"

@@ -34,24 +34,25 @@ setup_file() {
 @test "-t: the caller's terminal is raw while the container runs" {
         # in raw mode, what the test types arrives unchanged: no echo by the
         # outer terminal, no ^C turned into SIGINT for nsbox
-        run "$PTY_RUN" --input 'abc\n@1' -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- \
-                sh -c 'stty -echo; read x; echo "got [$x]"'
+        run "$PTY_RUN" --after ready --input 'abc\n@0.2' -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'stty -echo; echo ready; read x; echo "got [$x]"'
         echo "$output"
-        [ "${lines[0]}" = "got [abc]" ]
-        [ "${lines[1]}" = "status 0" ]
-        [ "${lines[2]}" = "modes same" ]
+        [ "${lines[0]}" = ready ]
+        [ "${lines[1]}" = "got [abc]" ]
+        [ "${lines[2]}" = "status 0" ]
+        [ "${lines[3]}" = "modes same" ]
 }
 
 @test "-t: a window size change reaches the container" {
-        run "$PTY_RUN" --size 24x80 --resize 40x120@1.5 -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- \
-                sh -c 'stty size; sleep 3; stty size'
+        run "$PTY_RUN" --size 24x80 --after '24 80' --resize 40x120@0.5 -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'stty size; sleep 2; stty size'
         echo "$output"
         [ "${lines[0]}" = "24 80" ]
         [ "${lines[1]}" = "40 120" ]
 }
 
 @test "-t -i: an interactive shell reads the terminal and exits with its status" {
-        run "$PTY_RUN" --input 'echo hello-$((6*7))\n@1' --input 'exit 3\n@1.5' -- \
+        run "$PTY_RUN" --after '# ' --input 'echo hello-$((6*7))\n@0.2' --input 'exit 3\n@0.7' -- \
                 "$NSBOX" run -t -i --rootfs "$ROOTFS_TAR"
         echo "$output"
         [[ "$output" == *hello-42* ]]
@@ -60,7 +61,9 @@ setup_file() {
 }
 
 @test "-t: the terminal's modes are restored when the container is killed" {
-        run "$PTY_RUN" --signal SIGTERM@1 --signal SIGTERM@1.5 -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- sleep 100
+        run "$PTY_RUN" --after ready --signal SIGTERM@0.2 --signal SIGTERM@0.7 -- \
+                "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- sh -c 'echo ready; exec sleep 100'
+        lines=("${lines[@]:1}")
         echo "$output"
         [ "${lines[0]}" = "nsbox run: second SIGTERM: killed the container with SIGKILL" ]
         [ "${lines[1]}" = "status 137" ]
@@ -68,7 +71,9 @@ setup_file() {
 }
 
 @test "-t: the terminal's modes are restored when a catchable fatal signal ends nsbox" {
-        run "$PTY_RUN" --signal SIGALRM@1 -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- sleep 7919
+        run "$PTY_RUN" --after ready --signal SIGALRM@0.2 -- \
+                "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- sh -c 'echo ready; exec sleep 7919'
+        lines=("${lines[@]:1}")
         echo "$output"
         [ "${lines[0]}" = "status 142" ]
         [ "${lines[1]}" = "modes same" ]
@@ -78,8 +83,8 @@ setup_file() {
 }
 
 @test "-t with --init: the command gets the terminal's foreground and ^C" {
-        run "$PTY_RUN" --input 'x@1.5' --input '\x03@2' -- "$NSBOX" run -t --init --rootfs "$ROOTFS_TAR" -- \
-                sh -c 'tty; trap "echo got INT; exit 4" INT; while :; do sleep 0.1; done'
+        run "$PTY_RUN" --after ready --input 'x@0.2' --input '\x03@0.5' -- "$NSBOX" run -t --init --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'tty; trap "echo got INT; exit 4" INT; echo ready; while :; do sleep 0.1; done'
         echo "$output"
         [ "${lines[0]}" = /dev/pts/0 ]
         [[ "$output" == *"got INT"* ]]

@@ -10,6 +10,8 @@
 # --signal sends SIG to the command after SECONDS (several may be given);
 # --input writes TEXT to the terminal after SECONDS; --resize ROWSxCOLS@SECONDS
 # changes the window size (the kernel sends SIGWINCH to the foreground).
+# --after TEXT counts the SECONDS from when TEXT first appears in the output
+# (so a slow start cannot make the test type before the command listens).
 import argparse
 import fcntl
 import os
@@ -27,6 +29,7 @@ ap.add_argument("--size", default="24x80")
 ap.add_argument("--signal", action="append", default=[])
 ap.add_argument("--input", action="append", default=[])
 ap.add_argument("--resize", action="append", default=[])
+ap.add_argument("--after", default=None)
 ap.add_argument("--timeout", type=float, default=30)
 ap.add_argument("cmd", nargs="+")
 a = ap.parse_args()
@@ -57,11 +60,14 @@ for s in a.resize:
 events.sort(key=lambda e: e[0])
 
 start = time.monotonic()
+t0 = None if a.after else start
 out = b""
 status = None
 while True:
     now = time.monotonic() - start
-    while events and events[0][0] <= now:
+    if t0 is None and a.after.encode() in out:
+        t0 = time.monotonic()
+    while t0 is not None and events and events[0][0] <= time.monotonic() - t0:
         _, kind, arg = events.pop(0)
         if kind == "signal":
             p.send_signal(arg)
