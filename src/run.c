@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "basic/env-file.h"
 #include "basic/fileio.h"
 #include "basic/parse.h"
 #include "common.h"
@@ -183,12 +184,8 @@ static int check_hostname(const char *h)
         return check_hostname_as("hostname", h);
 }
 
-/*
- * --env-file, in docker's format: one KEY=VALUE a line, the value taken
- * literally (no quotes, no expansion); blank lines and lines starting with
- * '#' are skipped; leading whitespace is ignored; a line with a KEY alone
- * takes the variable from nsbox's own environment, or is skipped when unset.
- */
+/* --env-file (docker's format, see env_file_parse()): its variables are
+ * appended to the --env list, so later options win over earlier ones. */
 static int read_env_file(RunArgs *a, const char *path)
 {
         _cleanup_free_ char *text = NULL;
@@ -198,52 +195,38 @@ static int read_env_file(RunArgs *a, const char *path)
                 log_error("env file '%s': %s", path, strerror(-r));
                 return r;
         }
-        if (strlen(text) != size) {
-                log_error("env file '%s': contains a NUL byte", path);
-                return -EINVAL;
+        char **vars = NULL;
+        EnvFileProblem p;
+        r = env_file_parse(text, size, getenv, &vars, &p);
+        if (r == -EINVAL) {
+                if (p.what == ENV_FILE_NUL)
+                        log_error("env file '%s': contains a NUL byte", path);
+                else if (p.what == ENV_FILE_NO_NAME)
+                        log_error("env file '%s' line %u: no variable name before '='", path, p.line);
+                else
+                        log_error("env file '%s' line %u: variable name '%s' contains whitespace", path,
+                                  p.line, p.name);
+                return r;
         }
-        unsigned lineno = 0;
-        for (char *line = text, *next; line; line = next) {
-                lineno++;
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                size_t l = strlen(line);
-                if (l > 0 && line[l - 1] == '\r')
-                        line[--l] = 0;
-                line += strspn(line, " \t");
-                if (!*line || *line == '#')
-                        continue;
-                char *eq = strchr(line, '=');
-                size_t kl = eq ? (size_t) (eq - line) : strlen(line);
-                if (kl == 0) {
-                        log_error("env file '%s' line %u: no variable name before '='", path, lineno);
-                        return -EINVAL;
-                }
-                if (strcspn(line, " \t\v\f") < kl) {
-                        log_error("env file '%s' line %u: variable name '%.*s' contains whitespace", path,
-                                  lineno, (int) kl, line);
-                        return -EINVAL;
-                }
-                char *entry;
-                if (eq)
-                        entry = strdup(line);
-                else {
-                        const char *v = getenv(line);
-                        if (!v)
-                                continue;
-                        if (asprintf(&entry, "%s=%s", line, v) < 0)
-                                entry = NULL;
-                }
-                if (!entry || strv_push(&a->env_owned, &a->n_env_owned, entry) < 0) {
-                        free(entry);
-                        log_error("%s", strerror(ENOMEM));
-                        return -ENOMEM;
-                }
-                if (strv_push(&a->env, &a->n_env, entry) < 0) {
-                        log_error("%s", strerror(ENOMEM));
-                        return -ENOMEM;
-                }
+        if (r < 0) {
+                log_error("%s", strerror(-r));
+                return r;
+        }
+        /* each string moves to env_owned (which frees it), and env borrows it */
+        size_t i = 0;
+        bool oom = false;
+        while (vars[i] && !oom) {
+                if (strv_push(&a->env_owned, &a->n_env_owned, vars[i]) < 0)
+                        oom = true;
+                else if (strv_push(&a->env, &a->n_env, vars[i++]) < 0)
+                        oom = true;
+        }
+        for (; vars[i]; i++)
+                free(vars[i]);
+        free(vars);
+        if (oom) {
+                log_error("%s", strerror(ENOMEM));
+                return -ENOMEM;
         }
         return 0;
 }
