@@ -26,42 +26,45 @@ int env_file_parse(const char *text, size_t size, char *(*lookup)(const char *na
         if (!l)
                 return -ENOMEM;
 
+        /* indices, not pointers: every length is then plainly non-negative */
         unsigned lineno = 0;
-        for (const char *line = text, *end = text + size; line < end;) {
-                const char *nl = memchr(line, '\n', (size_t) (end - line));
-                const char *eol = nl ? nl : end;
-                const char *next = nl ? nl + 1 : end;
+        for (size_t pos = 0; pos < size;) {
+                size_t eol = pos;
+                while (eol < size && text[eol] != '\n')
+                        eol++;
+                size_t start = pos;
+                pos = eol < size ? eol + 1 : eol;
                 lineno++;
-                if (eol > line && eol[-1] == '\r')
+                if (eol > start && text[eol - 1] == '\r')
                         eol--;
-                while (line < eol && (*line == ' ' || *line == '\t'))
-                        line++;
-                if (line == eol || *line == '#') {
-                        line = next;
+                while (start < eol && (text[start] == ' ' || text[start] == '\t'))
+                        start++;
+                if (start == eol || text[start] == '#')
                         continue;
-                }
-                const char *eq = memchr(line, '=', (size_t) (eol - line));
-                const char *name_end = eq ? eq : eol;
-                size_t nl_len = (size_t) (name_end - line);
-                if (nl_len == 0) {
+                size_t name_end = start;
+                while (name_end < eol && text[name_end] != '=')
+                        name_end++;
+                size_t name_len = name_end - start;
+                if (name_len == 0) {
                         problem->what = ENV_FILE_NO_NAME;
                         problem->line = lineno;
                         strv_free(l);
                         return -EINVAL;
                 }
-                for (const char *p = line; p < name_end; p++)
-                        if (strchr(" \t\v\f\r", *p)) {
+                for (size_t i = start; i < name_end; i++)
+                        if (strchr(" \t\v\f\r", text[i])) {
                                 problem->what = ENV_FILE_SPACE_IN_NAME;
                                 problem->line = lineno;
-                                snprintf(problem->name, sizeof(problem->name), "%.*s", (int) nl_len, line);
+                                snprintf(problem->name, sizeof(problem->name), "%.*s", (int) name_len,
+                                         text + start);
                                 strv_free(l);
                                 return -EINVAL;
                         }
                 char *entry = NULL;
-                if (eq)
-                        entry = strndup(line, (size_t) (eol - line));
+                if (name_end < eol)
+                        entry = strndup(text + start, eol - start);
                 else {
-                        char *name = strndup(line, nl_len);
+                        char *name = strndup(text + start, name_len);
                         if (!name) {
                                 strv_free(l);
                                 return -ENOMEM;
@@ -69,7 +72,6 @@ int env_file_parse(const char *text, size_t size, char *(*lookup)(const char *na
                         const char *v = lookup ? lookup(name) : NULL;
                         if (!v) {
                                 free(name);
-                                line = next;
                                 continue;
                         }
                         if (asprintf(&entry, "%s=%s", name, v) < 0)
@@ -81,7 +83,6 @@ int env_file_parse(const char *text, size_t size, char *(*lookup)(const char *na
                         strv_free(l);
                         return -ENOMEM;
                 }
-                line = next;
         }
         *ret = l;
         return 0;
