@@ -12,6 +12,8 @@
 #include <limits.h>
 #include <locale.h>
 #include <pwd.h>
+#include <regex.h>
+#include <stdarg.h>
 
 #include <libsmartcols.h>
 
@@ -77,9 +79,13 @@ typedef struct LineMap {
         size_t cap, n;
 } LineMap;
 
+typedef struct FNode FNode;
+
 typedef struct Lsns {
         int columns[MAX_COLUMNS];
+        bool hidden[MAX_COLUMNS]; /* added only because the filter names them */
         size_t ncolumns;
+        FNode *filter;
 
         unsigned types;
         pid_t filter_pid;
@@ -421,6 +427,621 @@ static char *cell_text(const Lsns *ls, const NsboxNsInfo *ns, const NsboxNsProce
         return s;
 }
 
+/* -------- -Q: filter expressions (scols-filter(5)) --------
+ *
+ * Debian 12's libsmartcols (2.38) has no filter API (2.40 has), so this is a
+ * small parser and evaluator of the same grammar:
+ *   expr:  expr OR expr | expr AND expr | NOT expr | ( expr )
+ *        | expr (== != >= <= > < =~ !~) expr | param
+ *   param: integer[KMGTPEZY[iB]] | float | "string" | 'string' | true | false | holder
+ * with the operator words (AND, OR, NOT, EQ, NE, GE, LE, GT, LT) in either case
+ * and holders being column names. A holder takes its column's type (a number for
+ * NS, NPROCS, PID, PPID, UID, PNS, ONS; a string otherwise); in a comparison the
+ * holder is cast to the type of the param it is compared with. An empty cell
+ * (no process, no netns id) equals only the empty string and is false alone. */
+
+typedef enum FTok {
+        FT_END,
+        FT_LPAREN,
+        FT_RPAREN,
+        FT_AND,
+        FT_OR,
+        FT_NOT,
+        FT_EQ,
+        FT_NE,
+        FT_GE,
+        FT_LE,
+        FT_GT,
+        FT_LT,
+        FT_REQ,
+        FT_RNE,
+        FT_STRING,
+        FT_NUMBER,
+        FT_FLOAT,
+        FT_BOOL,
+        FT_HOLDER,
+        FT_ERROR,
+} FTok;
+
+typedef enum FValKind {
+        FV_EMPTY,
+        FV_STRING,
+        FV_NUMBER,
+        FV_FLOAT,
+        FV_BOOL,
+} FValKind;
+
+typedef struct FVal {
+        FValKind kind;
+        const char *str;
+        unsigned long long num;
+        long double fnum;
+        bool b;
+        char buf[64]; /* a number cast to a string */
+} FVal;
+
+typedef struct FNode {
+        FTok op; /* FT_AND ... FT_RNE for operators; FT_STRING ... FT_HOLDER for params */
+        struct FNode *left, *right;
+        char *str;              /* string param, holder name */
+        unsigned long long num; /* integer param */
+        long double fnum;       /* float param */
+        bool b;                 /* boolean param */
+        int column;             /* holder: the column id */
+        regex_t *re;            /* =~ and !~: the compiled right side */
+} FNode;
+
+typedef struct FParser {
+        const char *p;
+        FTok tok;
+        char *text; /* the current token's text, for strings, numbers and holders */
+        char *error;
+} FParser;
+
+static void fnode_free(FNode *n)
+{
+        if (!n)
+                return;
+        fnode_free(n->left);
+        fnode_free(n->right);
+        free(n->str);
+        if (n->re) {
+                regfree(n->re);
+                free(n->re);
+        }
+        free(n);
+}
+
+static _printf_(2, 3) void fparse_error(FParser *fp, const char *fmt, ...)
+{
+        if (fp->error)
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&fp->error, fmt, ap) < 0)
+                fp->error = NULL;
+        va_end(ap);
+        if (!fp->error)
+                oom();
+}
+
+static bool holder_char(char c, bool first)
+{
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+                return true;
+        return !first && ((c >= '0' && c <= '9') || strchr("_.%:/-", c));
+}
+
+static void fnext(FParser *fp)
+{
+        static const struct {
+                const char *s;
+                FTok t;
+        } symbols[] = {
+                { "&&", FT_AND }, { "||", FT_OR }, { "==", FT_EQ }, { "!=", FT_NE }, { ">=", FT_GE },
+                { "<=", FT_LE },  { "=~", FT_REQ }, { "!~", FT_RNE }, { ">", FT_GT },  { "<", FT_LT },
+                { "!", FT_NOT },  { "(", FT_LPAREN }, { ")", FT_RPAREN },
+        };
+        static const struct {
+                const char *s;
+                FTok t;
+        } words[] = {
+                { "and", FT_AND }, { "or", FT_OR }, { "not", FT_NOT }, { "eq", FT_EQ }, { "ne", FT_NE },
+                { "ge", FT_GE },   { "le", FT_LE }, { "gt", FT_GT },   { "lt", FT_LT },
+        };
+
+        free(fp->text);
+        fp->text = NULL;
+        while (*fp->p == ' ' || *fp->p == '\t' || *fp->p == '\n')
+                fp->p++;
+        if (!*fp->p) {
+                fp->tok = FT_END;
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(symbols); i++)
+                if (startswith(fp->p, symbols[i].s)) {
+                        fp->p += strlen(symbols[i].s);
+                        fp->tok = symbols[i].t;
+                        return;
+                }
+        const char *start = fp->p;
+        if (*start == '"' || *start == '\'') {
+                const char *end = start + 1;
+                while (*end && *end != *start && *end != '\n')
+                        end++;
+                if (*end != *start) {
+                        fparse_error(fp, "unterminated string");
+                        fp->tok = FT_ERROR;
+                        return;
+                }
+                fp->text = strndup(start + 1, (size_t) (end - start - 1));
+                if (!fp->text)
+                        oom();
+                fp->p = end + 1;
+                fp->tok = FT_STRING;
+                return;
+        }
+        if (*start >= '0' && *start <= '9') {
+                const char *end = start;
+                while (*end >= '0' && *end <= '9')
+                        end++;
+                fp->tok = FT_NUMBER;
+                if (*end == '.' && end[1] >= '0' && end[1] <= '9') {
+                        end++;
+                        while (*end >= '0' && *end <= '9')
+                                end++;
+                        fp->tok = FT_FLOAT;
+                } else if (*end && strchr("KMGTPEZY", *end)) {
+                        end++;
+                        if (startswith(end, "iB"))
+                                end += 2;
+                }
+                fp->text = strndup(start, (size_t) (end - start));
+                if (!fp->text)
+                        oom();
+                fp->p = end;
+                return;
+        }
+        if (holder_char(*start, true)) {
+                const char *end = start + 1;
+                while (holder_char(*end, false))
+                        end++;
+                fp->text = strndup(start, (size_t) (end - start));
+                if (!fp->text)
+                        oom();
+                fp->p = end;
+                for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                        if (strcasecmp(fp->text, words[i].s) == 0) {
+                                fp->tok = words[i].t;
+                                return;
+                        }
+                if (streq(fp->text, "true") || streq(fp->text, "TRUE") || streq(fp->text, "false") ||
+                    streq(fp->text, "FALSE")) {
+                        fp->tok = FT_BOOL;
+                        return;
+                }
+                fp->tok = FT_HOLDER;
+                return;
+        }
+        fparse_error(fp, "unexpected character '%c'", *start);
+        fp->tok = FT_ERROR;
+}
+
+static FNode *fnode_new(FTok op)
+{
+        FNode *n = calloc(1, sizeof(*n));
+        if (!n)
+                oom();
+        n->op = op;
+        n->column = -1;
+        return n;
+}
+
+/* A number with an optional binary suffix: 1K = 1024, 1KiB = 1024, 1M = 1024^2, ... */
+static bool parse_filter_number(const char *s, unsigned long long *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno)
+                return false;
+        if (*end) {
+                const char *suffixes = "KMGTPEZY";
+                unsigned shift = (unsigned) (strchr(suffixes, *end) - suffixes + 1) * 10;
+                if (shift >= 64 || v > (ULLONG_MAX >> shift))
+                        return false;
+                v <<= shift;
+        }
+        *ret = v;
+        return true;
+}
+
+static FNode *fparse_or(FParser *fp);
+
+static FNode *fparse_primary(FParser *fp)
+{
+        FNode *n;
+        switch (fp->tok) {
+        case FT_LPAREN:
+                fnext(fp);
+                n = fparse_or(fp);
+                if (fp->tok != FT_RPAREN) {
+                        fparse_error(fp, "missing ')'");
+                        fnode_free(n);
+                        return NULL;
+                }
+                fnext(fp);
+                return n;
+        case FT_NOT:
+                fnext(fp);
+                n = fnode_new(FT_NOT);
+                n->left = fparse_primary(fp);
+                if (!n->left) {
+                        fnode_free(n);
+                        return NULL;
+                }
+                return n;
+        case FT_STRING:
+        case FT_HOLDER:
+                n = fnode_new(fp->tok);
+                n->str = TAKE_PTR(fp->text);
+                fnext(fp);
+                return n;
+        case FT_NUMBER:
+                n = fnode_new(FT_NUMBER);
+                if (!parse_filter_number(fp->text, &n->num)) {
+                        fparse_error(fp, "number out of range: %s", fp->text);
+                        fnode_free(n);
+                        return NULL;
+                }
+                fnext(fp);
+                return n;
+        case FT_FLOAT:
+                n = fnode_new(FT_FLOAT);
+                n->fnum = strtold(fp->text, NULL);
+                fnext(fp);
+                return n;
+        case FT_BOOL:
+                n = fnode_new(FT_BOOL);
+                n->b = strcasecmp(fp->text, "true") == 0;
+                fnext(fp);
+                return n;
+        case FT_END:
+                fparse_error(fp, "unexpected end of expression");
+                return NULL;
+        case FT_ERROR:
+                return NULL;
+        default:
+                fparse_error(fp, "unexpected operator");
+                return NULL;
+        }
+}
+
+static FNode *fparse_cmp(FParser *fp)
+{
+        FNode *left = fparse_primary(fp);
+        if (!left)
+                return NULL;
+        while (fp->tok >= FT_EQ && fp->tok <= FT_RNE) {
+                FNode *n = fnode_new(fp->tok);
+                n->left = left;
+                fnext(fp);
+                n->right = fparse_primary(fp);
+                if (!n->right) {
+                        fnode_free(n);
+                        return NULL;
+                }
+                if (n->op == FT_REQ || n->op == FT_RNE) {
+                        if (n->right->op != FT_STRING) {
+                                fparse_error(fp, "a regular expression must be a string");
+                                fnode_free(n);
+                                return NULL;
+                        }
+                        n->re = malloc(sizeof(*n->re));
+                        if (!n->re)
+                                oom();
+                        int r = regcomp(n->re, n->right->str, REG_EXTENDED | REG_NOSUB);
+                        if (r != 0) {
+                                char buf[256];
+                                regerror(r, n->re, buf, sizeof(buf));
+                                free(n->re);
+                                n->re = NULL;
+                                fparse_error(fp, "regular expression '%s': %s", n->right->str, buf);
+                                fnode_free(n);
+                                return NULL;
+                        }
+                }
+                left = n;
+        }
+        return left;
+}
+
+static FNode *fparse_and(FParser *fp)
+{
+        FNode *left = fparse_cmp(fp);
+        while (left && fp->tok == FT_AND) {
+                FNode *n = fnode_new(FT_AND);
+                n->left = left;
+                fnext(fp);
+                n->right = fparse_cmp(fp);
+                if (!n->right) {
+                        fnode_free(n);
+                        return NULL;
+                }
+                left = n;
+        }
+        return left;
+}
+
+static FNode *fparse_or(FParser *fp)
+{
+        FNode *left = fparse_and(fp);
+        while (left && fp->tok == FT_OR) {
+                FNode *n = fnode_new(FT_OR);
+                n->left = left;
+                fnext(fp);
+                n->right = fparse_and(fp);
+                if (!n->right) {
+                        fnode_free(n);
+                        return NULL;
+                }
+                left = n;
+        }
+        return left;
+}
+
+/* Parses EXPR; on error prints util-linux's message and exits. */
+static FNode *filter_parse(const char *expr)
+{
+        FParser fp = { .p = expr };
+        fnext(&fp);
+        FNode *n = fparse_or(&fp);
+        if (n && fp.tok != FT_END) {
+                fparse_error(&fp, "unexpected token after the expression");
+                fnode_free(n);
+                n = NULL;
+        }
+        free(fp.text);
+        if (!n) {
+                log_error("failed to parse \"%s\": %s", expr, fp.error ? fp.error : "syntax error");
+                free(fp.error);
+                exit(EXIT_FAILURE);
+        }
+        return n;
+}
+
+/* Resolves the holders to columns; unknown names are reported one by one. */
+static int filter_bind(FNode *n, Lsns *ls)
+{
+        if (!n)
+                return 0;
+        int errors = filter_bind(n->left, ls) + filter_bind(n->right, ls);
+        if (n->op != FT_HOLDER)
+                return errors;
+        n->column = column_by_name(n->str, strlen(n->str));
+        if (n->column < 0) {
+                log_error("unknown column: %s", n->str);
+                return errors + 1;
+        }
+        if (!has_column(ls, n->column)) {
+                /* Filtered on but not shown: a hidden column, as util-linux adds. */
+                if (ls->ncolumns >= MAX_COLUMNS) {
+                        log_error("too many columns specified, the limit is %d columns", MAX_COLUMNS - 1);
+                        exit(EXIT_FAILURE);
+                }
+                ls->hidden[ls->ncolumns] = true;
+                ls->columns[ls->ncolumns++] = n->column;
+        }
+        return errors;
+}
+
+static bool fval_true(const FVal *v)
+{
+        switch (v->kind) {
+        case FV_STRING:
+                return v->str && *v->str;
+        case FV_NUMBER:
+                return v->num != 0;
+        case FV_FLOAT:
+                return v->fnum != 0;
+        case FV_BOOL:
+                return v->b;
+        default:
+                return false;
+        }
+}
+
+/* Casts a value to a kind; false when it cannot be (a string that is no number). */
+static bool fval_cast(const FVal *v, FValKind kind, FVal *out)
+{
+        *out = (FVal) { .kind = kind };
+        if (v->kind == kind) {
+                *out = *v;
+                return true;
+        }
+        switch (kind) {
+        case FV_NUMBER:
+                if (v->kind == FV_STRING)
+                        return parse_filter_number(v->str, &out->num);
+                if (v->kind == FV_FLOAT) {
+                        out->num = v->fnum < 0 ? 0 : (unsigned long long) v->fnum;
+                        return true;
+                }
+                if (v->kind == FV_BOOL) {
+                        out->num = v->b;
+                        return true;
+                }
+                return false;
+        case FV_FLOAT:
+                if (v->kind == FV_STRING) {
+                        char *end;
+                        out->fnum = strtold(v->str, &end);
+                        return end != v->str && !*end;
+                }
+                if (v->kind == FV_NUMBER) {
+                        out->fnum = (long double) v->num;
+                        return true;
+                }
+                if (v->kind == FV_BOOL) {
+                        out->fnum = v->b;
+                        return true;
+                }
+                return false;
+        case FV_BOOL:
+                out->b = fval_true(v);
+                return true;
+        case FV_STRING:
+                if (v->kind == FV_NUMBER)
+                        snprintf(out->buf, sizeof(out->buf), "%llu", v->num);
+                else if (v->kind == FV_FLOAT)
+                        snprintf(out->buf, sizeof(out->buf), "%Lg", v->fnum);
+                else if (v->kind == FV_BOOL)
+                        snprintf(out->buf, sizeof(out->buf), "%s", v->b ? "true" : "false");
+                else
+                        return false;
+                out->str = out->buf;
+                return true;
+        default:
+                return false;
+        }
+}
+
+static int fval_cmp(const FVal *a, const FVal *b)
+{
+        switch (a->kind) {
+        case FV_STRING:
+                return strcmp(a->str ? a->str : "", b->str ? b->str : "");
+        case FV_NUMBER:
+                return a->num < b->num ? -1 : a->num > b->num;
+        case FV_FLOAT:
+                return a->fnum < b->fnum ? -1 : a->fnum > b->fnum;
+        case FV_BOOL:
+                return (int) a->b - (int) b->b;
+        default:
+                return 0;
+        }
+}
+
+/* The cells of one row, to evaluate a filter on before the row is kept. */
+typedef struct FRow {
+        char **cells; /* per column index of ls->columns; NULL when empty */
+        const Lsns *ls;
+} FRow;
+
+static const char *row_cell(const FRow *row, int column)
+{
+        for (size_t i = 0; i < row->ls->ncolumns; i++)
+                if (row->ls->columns[i] == column)
+                        return row->cells[i];
+        return NULL;
+}
+
+static bool filter_truth(const FNode *n, const FRow *row);
+
+static FVal filter_value(const FNode *n, const FRow *row)
+{
+        FVal v = { .kind = FV_EMPTY };
+        switch (n->op) {
+        case FT_STRING:
+                v.kind = FV_STRING;
+                v.str = n->str;
+                break;
+        case FT_NUMBER:
+                v.kind = FV_NUMBER;
+                v.num = n->num;
+                break;
+        case FT_FLOAT:
+                v.kind = FV_FLOAT;
+                v.fnum = n->fnum;
+                break;
+        case FT_BOOL:
+                v.kind = FV_BOOL;
+                v.b = n->b;
+                break;
+        case FT_HOLDER: {
+                const char *s = row_cell(row, n->column);
+                if (!s || !*s)
+                        break;
+                v.kind = FV_STRING;
+                v.str = s;
+                if (infos[n->column].json_type == SCOLS_JSON_NUMBER && parse_filter_number(s, &v.num))
+                        v.kind = FV_NUMBER;
+                break;
+        }
+        default:
+                v.kind = FV_BOOL;
+                v.b = filter_truth(n, row);
+                break;
+        }
+        return v;
+}
+
+static bool filter_compare(const FNode *n, const FRow *row)
+{
+        FVal l = filter_value(n->left, row);
+        if (n->op == FT_REQ || n->op == FT_RNE) {
+                FVal s;
+                bool match = l.kind != FV_EMPTY && fval_cast(&l, FV_STRING, &s) &&
+                             regexec(n->re, s.str, 0, NULL, 0) == 0;
+                return n->op == FT_REQ ? match : !match;
+        }
+        FVal r = filter_value(n->right, row);
+        if (l.kind == FV_EMPTY || r.kind == FV_EMPTY) {
+                /* An empty cell equals nothing but "" (or another empty cell). */
+                bool eq = (l.kind == FV_EMPTY || (l.kind == FV_STRING && !*l.str)) &&
+                          (r.kind == FV_EMPTY || (r.kind == FV_STRING && !*r.str));
+                return n->op == FT_EQ ? eq : n->op == FT_NE ? !eq : false;
+        }
+        /* A holder is cast to the type of the param it meets; two holders or two
+         * params compare in the left one's type. */
+        FValKind kind = n->left->op == FT_HOLDER && n->right->op != FT_HOLDER ? r.kind : l.kind;
+        FVal a, b;
+        if (!fval_cast(&l, kind, &a) || !fval_cast(&r, kind, &b))
+                return n->op == FT_NE;
+        int c = fval_cmp(&a, &b);
+        switch (n->op) {
+        case FT_EQ:
+                return c == 0;
+        case FT_NE:
+                return c != 0;
+        case FT_GE:
+                return c >= 0;
+        case FT_LE:
+                return c <= 0;
+        case FT_GT:
+                return c > 0;
+        case FT_LT:
+                return c < 0;
+        default:
+                return false;
+        }
+}
+
+static bool filter_truth(const FNode *n, const FRow *row)
+{
+        switch (n->op) {
+        case FT_AND:
+                return filter_truth(n->left, row) && filter_truth(n->right, row);
+        case FT_OR:
+                return filter_truth(n->left, row) || filter_truth(n->right, row);
+        case FT_NOT:
+                return !filter_truth(n->left, row);
+        case FT_EQ:
+        case FT_NE:
+        case FT_GE:
+        case FT_LE:
+        case FT_GT:
+        case FT_LT:
+        case FT_REQ:
+        case FT_RNE:
+                return filter_compare(n, row);
+        default: {
+                FVal v = filter_value(n, row);
+                return fval_true(&v);
+        }
+        }
+}
+
 static struct libscols_line *add_line(Lsns *ls, struct libscols_table *tab, const NsboxNsInfo *ns,
                                       const NsboxNsProcess *proc)
 {
@@ -432,14 +1053,21 @@ static struct libscols_line *add_line(Lsns *ls, struct libscols_table *tab, cons
         else if (ls->tree == TREE_OWNER && ns->owner)
                 parent = linemap_get(&ls->ns_lines, ns->owner);
 
+        char *cells[MAX_COLUMNS] = { NULL };
+        for (size_t i = 0; i < ls->ncolumns; i++)
+                cells[i] = cell_text(ls, ns, proc, ls->columns[i]);
+        if (ls->filter && !filter_truth(ls->filter, &(FRow) { .cells = cells, .ls = ls })) {
+                /* Not shown, and not a parent row for what follows (util-linux). */
+                for (size_t i = 0; i < ls->ncolumns; i++)
+                        free(cells[i]);
+                return NULL;
+        }
         struct libscols_line *line = scols_table_new_line(tab, parent);
         if (!line)
                 oom();
-        for (size_t i = 0; i < ls->ncolumns; i++) {
-                char *s = cell_text(ls, ns, proc, ls->columns[i]);
-                if (s && scols_line_refer_data(line, i, s) != 0)
+        for (size_t i = 0; i < ls->ncolumns; i++)
+                if (cells[i] && scols_line_refer_data(line, i, cells[i]) != 0)
                         oom();
-        }
         int r = 0;
         if (ls->tree == TREE_OWNER || ls->tree == TREE_PARENT)
                 r = linemap_put(&ls->ns_lines, ns, line);
@@ -475,6 +1103,8 @@ static struct libscols_table *new_table(const Lsns *ls)
                         flags |= SCOLS_FL_TREE;
                         flags &= ~SCOLS_FL_RIGHT;
                 }
+                if (ls->hidden[i])
+                        flags = SCOLS_FL_HIDDEN;
                 struct libscols_column *cl = scols_table_new_column(tab, ci->name, ci->whint, flags);
                 if (!cl)
                         oom();
@@ -574,6 +1204,7 @@ static void usage(void)
         fputs("     --output-all       output all columns\n", out);
         fputs(" -P, --persistent       namespaces without processes\n", out);
         fputs(" -p, --task <pid>       print process namespaces\n", out);
+        fputs(" -Q, --filter <expr>    apply display filter\n", out);
         fputs(" -r, --raw              use the raw output format\n", out);
         fputs(" -u, --notruncate       don't truncate text in columns\n", out);
         fputs(" -W, --nowrap           don't use multi-line representation\n", out);
@@ -630,6 +1261,18 @@ static NsboxNsType type_from_proc_name(const char *name)
         return t != _NSBOX_NS_INVALID && streq(name, nsbox_ns_type_name(t)) ? t : _NSBOX_NS_INVALID;
 }
 
+/* Frees what a run holds, on every return path. */
+static void lsns_done(Lsns *ls)
+{
+        linemap_done(&ls->proc_lines);
+        linemap_done(&ls->ns_lines);
+        fnode_free(ls->filter);
+        ls->filter = NULL;
+        nsbox_ns_scan_free(ls->scan);
+        ls->scan = NULL;
+        user_cache_free();
+}
+
 int cmd_lsns(int argc, char **argv)
 {
         enum {
@@ -651,9 +1294,10 @@ int cmd_lsns(int argc, char **argv)
                 { "tree", optional_argument, NULL, 'T' },
                 { "persistent", no_argument, NULL, 'P' },
                 { "list-columns", no_argument, NULL, 'H' },
+                { "filter", required_argument, NULL, 'Q' },
                 {},
         };
-        Lsns ls = { 0 };
+        _cleanup_(lsns_done) Lsns ls = { 0 };
         int seen[3] = { 0 };
         const char *outarg = NULL;
         bool force_list = false, is_net = false;
@@ -662,7 +1306,7 @@ int cmd_lsns(int argc, char **argv)
         /* libsmartcols draws the tree with line characters only in a UTF-8 locale. */
         setlocale(LC_ALL, "");
         optind = 0;
-        while ((c = getopt_long(argc, argv, "JlPp:o:nruhVt:T::WH", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "JlPp:o:nruhVt:T::WHQ:", longopts, NULL)) != -1) {
                 check_exclusive(c, longopts, seen);
                 switch (c) {
                 case 'J':
@@ -683,6 +1327,10 @@ int cmd_lsns(int argc, char **argv)
                         break;
                 case 'p':
                         ls.filter_pid = parse_pid_or_die(optarg);
+                        break;
+                case 'Q':
+                        fnode_free(ls.filter);
+                        ls.filter = filter_parse(optarg);
                         break;
                 case 'H':
                         /* As util-linux: at once, with the -J/-r given before it. */
@@ -770,6 +1418,10 @@ int cmd_lsns(int argc, char **argv)
         }
         if (outarg && parse_columns(&ls, outarg) < 0)
                 return EXIT_FAILURE;
+        if (ls.filter && filter_bind(ls.filter, &ls) > 0) {
+                log_error("failed to initialize filter");
+                return EXIT_FAILURE;
+        }
 
         /* Namespaces that only a bind mount (2.39), an open fd or a socket (2.41)
          * holds are listed as util-linux does since then. */
@@ -811,9 +1463,5 @@ int cmd_lsns(int argc, char **argv)
         scols_print_table(tab);
 out:
         scols_unref_table(tab);
-        linemap_done(&ls.proc_lines);
-        linemap_done(&ls.ns_lines);
-        nsbox_ns_scan_free(ls.scan);
-        user_cache_free();
         return close_stdout(status);
 }
