@@ -96,6 +96,19 @@ wait_status() {
         [ "$(cat "$OUT")" = "$(printf 'ready\nnsbox run: container did not stop 1 s after SIGTERM: killed it with SIGKILL')" ]
 }
 
+@test "the default stop timeout is 10 s" {
+        start_bg -- sh -c 'echo ready; exec sleep 100'
+        start=$(date +%s%N)
+        kill -TERM "$PID"
+        wait_status
+        ms=$((($(date +%s%N) - start) / 1000000))
+        cat "$OUT"
+        echo "took $ms ms"
+        [ "$rc" -eq 137 ]
+        [ "$ms" -ge 9900 ] && [ "$ms" -lt 15000 ]
+        [ "$(tail -1 "$OUT")" = "nsbox run: container did not stop 10 s after SIGTERM: killed it with SIGKILL" ]
+}
+
 @test "--stop-timeout 0 kills right after the first SIGTERM" {
         start_bg --stop-timeout 0 -- sh -c 'echo ready; exec sleep 100'
         kill -TERM "$PID"
