@@ -24,7 +24,9 @@
 #include <sys/mount.h>
 #include <stdarg.h>
 #include <sys/capability.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -280,6 +282,378 @@ static _noreturn_ void wait_and_mirror(pid_t pid)
         die_errno(errno ? errno : ECHILD, "child exit failed");
 }
 
+/* -------- helper children synchronised over an eventfd -------- */
+
+/* Forks a child that waits until release_helper(): it runs in the namespaces
+ * unshare started in, which is what binding a namespace file or writing a map
+ * for a new user namespace needs. Returns the pid in the parent, 0 in the child. */
+static pid_t fork_helper(int *ret_efd)
+{
+        int efd = eventfd(0, EFD_CLOEXEC);
+        if (efd < 0)
+                die_errno(errno, "eventfd failed");
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0)
+                die_errno(errno, "fork failed");
+        if (pid == 0) {
+                uint64_t v;
+                ssize_t n;
+                do
+                        n = read(efd, &v, sizeof(v));
+                while (n < 0 && errno == EINTR);
+                if (n != sizeof(v))
+                        die_errno(n < 0 ? errno : EIO, "failed to read eventfd");
+                close(efd);
+                return 0;
+        }
+        *ret_efd = efd;
+        return pid;
+}
+
+/* Lets the helper go and waits for it; its failure is ours: exit with its status. */
+static void release_helper(pid_t pid, int efd, pid_t child)
+{
+        uint64_t v = 1;
+        if (write(efd, &v, sizeof(v)) != sizeof(v))
+                die_errno(errno, "failed to write eventfd");
+        close(efd);
+        int status;
+        pid_t r;
+        do
+                r = waitpid(pid, &status, 0);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                die_errno(errno, "waitpid failed");
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return;
+        /* Leave nothing behind: the forked program must not outlive the failure. */
+        if (child > 0) {
+                kill(child, SIGKILL);
+                waitpid(child, NULL, 0);
+        }
+        exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
+}
+
+/* -------- persistent namespaces: --TYPE=FILE -------- */
+
+/* The /proc/PID/ns/ file to bind for each type, in util-linux's order. For pid
+ * and time the namespace is the one for children: unshare itself stays out. */
+static const struct {
+        NsboxNsType type;
+        const char *file;
+} persist_files[] = {
+        { NSBOX_NS_USER, "user" },          { NSBOX_NS_CGROUP, "cgroup" }, { NSBOX_NS_IPC, "ipc" },
+        { NSBOX_NS_UTS, "uts" },            { NSBOX_NS_NET, "net" },       { NSBOX_NS_PID, "pid_for_children" },
+        { NSBOX_NS_MNT, "mnt" },            { NSBOX_NS_TIME, "time_for_children" },
+};
+
+/* Whether the mount holding PATH has shared propagation: binding a mount
+ * namespace there fails with a bare EINVAL (the kernel refuses a namespace that
+ * could end up inside itself), which deserves an explanation. */
+static bool on_shared_mount(const char *path)
+{
+        struct statx stx;
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+                return false;
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return false;
+        _cleanup_free_ char *line = NULL;
+        size_t sz = 0;
+        while (getline(&line, &sz, f) > 0) {
+                char *end;
+                unsigned long long id = strtoull(line, &end, 10);
+                if (id != stx.stx_mnt_id)
+                        continue;
+                /* optional fields sit between the options and " - " */
+                char *sep = strstr(line, " - ");
+                if (sep)
+                        *sep = 0;
+                return strstr(line, " shared:") != NULL;
+        }
+        return false;
+}
+
+static void bind_ns_files(pid_t pid, const char *const *targets)
+{
+        for (size_t i = 0; i < ELEMENTSOF(persist_files); i++) {
+                const char *target = targets[persist_files[i].type];
+                if (!target)
+                        continue;
+                char src[64];
+                snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int) pid, persist_files[i].file);
+                if (mount(src, target, NULL, MS_BIND, NULL) == 0)
+                        continue;
+                int e = errno;
+                if (e == EINVAL && persist_files[i].type == NSBOX_NS_MNT && on_shared_mount(target))
+                        die("mount %s on %s failed: %s (%s is on a mount with shared propagation; bind "
+                            "the namespace file onto a private mount, e.g. after 'mount --bind DIR DIR; "
+                            "mount --make-private DIR')",
+                            src, target, strerror(e), target);
+                die_errno(e, "mount %s on %s failed", src, target);
+        }
+}
+
+/* -------- id ranges: --map-users, --map-groups, --map-auto, --map-subids -------- */
+
+/* One line of a map. inner is AUTO_INNER for "auto" (from 0, after the holes). */
+#define AUTO_INNER UINT32_MAX
+
+typedef struct MapChain {
+        NsboxIdMapRange *r; /* in the order they are written */
+        size_t n;
+} MapChain;
+
+/* util-linux keeps its chain newest first. */
+static void chain_prepend(MapChain *c, NsboxIdMapRange range)
+{
+        NsboxIdMapRange *n = realloc(c->r, (c->n + 1) * sizeof(*n));
+        if (!n)
+                die_errno(ENOMEM, "cannot allocate memory");
+        memmove(n + 1, n, c->n * sizeof(*n));
+        n[0] = range;
+        c->r = n;
+        c->n++;
+}
+
+/* INNER:OUTER:COUNT (2.39 and later) or OUTER,INNER,COUNT (2.38). */
+static NsboxIdMapRange parse_map_range_or_die(const char *s)
+{
+        unsigned a, b, count;
+        int end = 0;
+        if (sscanf(s, "%u:%u:%u%n", &a, &b, &count, &end) >= 3 && !s[end])
+                return (NsboxIdMapRange) { .inner = a, .outer = b, .count = count };
+        end = 0;
+        if (sscanf(s, "%u,%u,%u%n", &a, &b, &count, &end) >= 3 && !s[end])
+                return (NsboxIdMapRange) { .outer = a, .inner = b, .count = count };
+        die("invalid mapping '%s'", s);
+}
+
+/* The first /etc/subuid (subgid) range of a user: from 0 ("auto") or identity ("subids"). */
+static NsboxIdMapRange read_subid_range_or_die(const char *file, uid_t uid, bool identity)
+{
+        struct passwd *pw = getpwuid(uid);
+        if (!pw)
+                die("you (user %u) don't exist.", (unsigned) uid);
+        _cleanup_free_ char *name = strdup(pw->pw_name);
+        if (!name)
+                die_errno(ENOMEM, "cannot allocate memory");
+        _cleanup_fclose_ FILE *f = fopen(file, "re");
+        if (!f)
+                die_errno(errno, "could not open '%s'", file);
+        _cleanup_free_ char *line = NULL;
+        size_t sz = 0;
+        while (getline(&line, &sz, f) > 0) {
+                char *user = line, *start = strchr(line, ':');
+                if (!start)
+                        continue;
+                *start++ = 0;
+                char *count = strchr(start, ':');
+                if (!count)
+                        continue;
+                *count++ = 0;
+                count[strcspn(count, "\n")] = 0;
+                if (!streq(user, name) && strtoul(user, NULL, 10) != uid)
+                        continue;
+                NsboxIdMapRange r = {
+                        .outer = (uint32_t) parse_ulong_or_die(start, "failed to parse subid map"),
+                        .count = (uint32_t) parse_ulong_or_die(count, "failed to parse subid map"),
+                };
+                r.inner = identity ? r.outer : AUTO_INNER;
+                return r;
+        }
+        die("no line matching user \"%s\" in %s", name, file);
+}
+
+/* "all": every range the parent user namespace maps, passed through. */
+static void read_kernel_map_or_die(MapChain *c, const char *file)
+{
+        _cleanup_fclose_ FILE *f = fopen(file, "re");
+        if (!f)
+                die_errno(errno, "could not open '%s'", file);
+        _cleanup_free_ char *line = NULL;
+        size_t sz = 0;
+        while (getline(&line, &sz, f) > 0) {
+                unsigned start, count;
+                if (sscanf(line, " %u %*u %u", &start, &count) < 2)
+                        continue;
+                chain_prepend(c, (NsboxIdMapRange) { .inner = start, .outer = start, .count = count });
+        }
+}
+
+static void add_map_option_or_die(MapChain *c, const char *arg, const char *subid_file, const char *kernel_file,
+                                  uid_t euid)
+{
+        if (streq(arg, "auto"))
+                chain_prepend(c, read_subid_range_or_die(subid_file, euid, false));
+        else if (streq(arg, "subids"))
+                chain_prepend(c, read_subid_range_or_die(subid_file, euid, true));
+        else if (streq(arg, "all"))
+                read_kernel_map_or_die(c, kernel_file);
+        else
+                chain_prepend(c, parse_map_range_or_die(arg));
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+        return a < b ? a : b;
+}
+
+/* Adds the single mapping OUTER->INNER (INNER AUTO_INNER: none) to the ranges
+ * without overlaps, as util-linux does: a range that contains either id loses
+ * its topmost id, and the ids past the single one shift up by one, so a range
+ * may split in three. "auto" ranges start at 0 here. The new chain holds each
+ * old range's pieces lowest first, old ranges in reverse, the single one first. */
+static void add_single_map(MapChain *c, uint32_t outer, uint32_t inner)
+{
+        MapChain out = { 0 };
+        if (inner == AUTO_INNER)
+                outer = UINT32_MAX;
+        for (size_t i = 0; i < c->n; i++) {
+                NsboxIdMapRange m = c->r[i];
+                if (m.inner == AUTO_INNER)
+                        m.inner = 0;
+                else if (inner != AUTO_INNER && ((outer >= m.outer && outer <= m.outer + m.count) ||
+                                                 (inner >= m.inner && inner <= m.inner + m.count)))
+                        m.count--;
+
+                uint32_t outer_off = min_u32(outer > m.outer ? outer - m.outer : 0, m.count);
+                uint32_t inner_off = min_u32(inner > m.inner ? inner - m.inner : 0, m.count);
+
+                NsboxIdMapRange lo = { .outer = m.outer, .inner = m.inner, .count = min_u32(inner_off, outer_off) };
+                NsboxIdMapRange mid = { .outer = lo.outer + lo.count, .inner = lo.inner + lo.count };
+                mid.outer += mid.outer == outer;
+                mid.inner += mid.inner == inner;
+                mid.count = outer_off > inner_off ? outer_off - inner_off : inner_off - outer_off;
+                NsboxIdMapRange hi = { .outer = mid.outer + mid.count, .inner = mid.inner + mid.count };
+                hi.outer += hi.outer == outer;
+                hi.inner += hi.inner == inner;
+                hi.count = m.count - lo.count - mid.count;
+
+                if (hi.count)
+                        chain_prepend(&out, hi);
+                if (mid.count)
+                        chain_prepend(&out, mid);
+                if (lo.count)
+                        chain_prepend(&out, lo);
+        }
+        if (inner != AUTO_INNER)
+                chain_prepend(&out, (NsboxIdMapRange) { .inner = inner, .outer = outer, .count = 1 });
+        free(c->r);
+        *c = out;
+}
+
+/* Root writes the maps itself (2.40); anybody else runs the setuid helper
+ * newuidmap(1)/newgidmap(1), which checks /etc/subuid and /etc/subgid. */
+static _noreturn_ void run_idmapper(const char *tool, pid_t pid, const MapChain *c)
+{
+        char **argv = calloc(c->n * 3 + 3, sizeof(char *));
+        if (!argv)
+                die_errno(ENOMEM, "cannot allocate memory");
+        size_t i = 0;
+        argv[i++] = (char *) tool;
+        if (asprintf(&argv[i++], "%d", (int) pid) < 0)
+                die_errno(ENOMEM, "cannot allocate memory");
+        for (size_t k = 0; k < c->n; k++)
+                if (asprintf(&argv[i++], "%u", c->r[k].inner) < 0 || asprintf(&argv[i++], "%u", c->r[k].outer) < 0 ||
+                    asprintf(&argv[i++], "%u", c->r[k].count) < 0)
+                        die_errno(ENOMEM, "cannot allocate memory");
+        execvp(tool, argv);
+        die_exec(tool);
+}
+
+static void write_maps_as_root(pid_t pid, NsboxIdMapFile file, const MapChain *c)
+{
+        char path[64];
+        nsbox_idmap_path(pid, file, path, sizeof(path));
+        char text[4097];
+        int len = nsbox_idmap_format(c->r, c->n, text, sizeof(text));
+        if (len == -E2BIG || len > 4096)
+                die("%s too large for kernel 4k limit", path);
+        if (len < 0)
+                die_errno(len, "failed to write %s", path);
+        int fd = nsbox_idmap_open(pid, file);
+        if (fd < 0)
+                die_errno(fd, "failed to open %s", path);
+        int r = nsbox_idmap_write_fd(fd, c->r, c->n);
+        if (r < 0)
+                die_errno(r, "failed to write %s", path);
+        close(fd);
+}
+
+/* The body of the idmap helper: maps for PPID once it has its user namespace. */
+static _noreturn_ void map_ids(pid_t ppid, const MapChain *users, const MapChain *groups)
+{
+        if (geteuid() == 0) {
+                if (users->n)
+                        write_maps_as_root(ppid, NSBOX_IDMAP_UID_MAP, users);
+                if (groups->n)
+                        write_maps_as_root(ppid, NSBOX_IDMAP_GID_MAP, groups);
+                exit(EXIT_SUCCESS);
+        }
+        pid_t pid = 0;
+        if (users->n && groups->n) {
+                pid = fork();
+                if (pid < 0)
+                        die_errno(errno, "fork failed");
+                if (pid > 0) {
+                        int status;
+                        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                                ;
+                        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+                                exit(WEXITSTATUS(status));
+                }
+        }
+        if (pid == 0 && users->n)
+                run_idmapper("newuidmap", ppid, users);
+        if (groups->n)
+                run_idmapper("newgidmap", ppid, groups);
+        exit(EXIT_SUCCESS);
+}
+
+/* -------- --forward-signals -------- */
+
+static volatile pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+        if (forward_to > 0)
+                kill(forward_to, sig);
+}
+
+/* -------- --whitelist-env -------- */
+
+typedef struct EnvKeep {
+        char **names;
+        char **values;
+        size_t n;
+} EnvKeep;
+
+/* Remembers the current values of a comma-separated list of variables. */
+static void env_keep_add(EnvKeep *k, const char *list)
+{
+        _cleanup_free_ char *copy = strdup(list);
+        if (!copy)
+                die_errno(ENOMEM, "cannot allocate memory");
+        char *save = NULL;
+        for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+                const char *v = getenv(name);
+                if (!v)
+                        continue;
+                char **nn = realloc(k->names, (k->n + 1) * sizeof(char *));
+                if (nn)
+                        k->names = nn;
+                char **nv = realloc(k->values, (k->n + 1) * sizeof(char *));
+                if (nv)
+                        k->values = nv;
+                if (!nn || !nv || !(k->names[k->n] = strdup(name)) || !(k->values[k->n] = strdup(v)))
+                        die_errno(ENOMEM, "cannot allocate memory");
+                k->n++;
+        }
+}
+
 static void usage(void)
 {
         FILE *out = stdout;
@@ -287,14 +661,14 @@ static void usage(void)
         fprintf(out, " %s [options] [<program> [<argument>...]]\n", program_invocation_name_cmd);
         fputs("\nRun a program with some namespaces unshared from the parent.\n", out);
         fputs("\nOptions:\n", out);
-        fputs(" -m, --mount               unshare mounts namespace\n", out);
-        fputs(" -u, --uts                 unshare UTS namespace (hostname etc)\n", out);
-        fputs(" -i, --ipc                 unshare System V IPC namespace\n", out);
-        fputs(" -n, --net                 unshare network namespace\n", out);
-        fputs(" -p, --pid                 unshare pid namespace\n", out);
-        fputs(" -U, --user                unshare user namespace\n", out);
-        fputs(" -C, --cgroup              unshare cgroup namespace\n", out);
-        fputs(" -T, --time                unshare time namespace\n", out);
+        fputs(" -m, --mount[=<file>]      unshare mounts namespace\n", out);
+        fputs(" -u, --uts[=<file>]        unshare UTS namespace (hostname etc)\n", out);
+        fputs(" -i, --ipc[=<file>]        unshare System V IPC namespace\n", out);
+        fputs(" -n, --net[=<file>]        unshare network namespace\n", out);
+        fputs(" -p, --pid[=<file>]        unshare pid namespace\n", out);
+        fputs(" -U, --user[=<file>]       unshare user namespace\n", out);
+        fputs(" -C, --cgroup[=<file>]     unshare cgroup namespace\n", out);
+        fputs(" -T, --time[=<file>]       unshare time namespace\n", out);
         fputs("\n", out);
         fputs(" --mount-proc[=<dir>]      mount proc filesystem first (implies --mount)\n", out);
         fputs(" --propagation slave|shared|private|unchanged\n"
@@ -309,17 +683,29 @@ static void usage(void)
         fputs(" --map-group <gid>|<name>  map current group to gid (implies --user)\n", out);
         fputs(" -r, --map-root-user       map current user to root (implies --user)\n", out);
         fputs(" -c, --map-current-user    map current user to itself (implies --user)\n", out);
+        fputs(" --map-auto                map users and groups automatically (implies --user)\n", out);
+        fputs(" --map-subids              map the first block of user IDs owned by euid (implies --user)\n", out);
+        fputs(" --map-users <inneruid>:<outeruid>:<count>\n"
+              "                           map count users from outeruid to inneruid (implies --user)\n",
+              out);
+        fputs(" --map-groups <innergid>:<outergid>:<count>\n"
+              "                           map count groups from outergid to innergid (implies --user)\n",
+              out);
+        fputs(" --owner <uid>:<gid>       set the user namespace owner (implies --user)\n", out);
         fputs("\n", out);
         fputs(" -f, --fork                fork before launching <program>\n", out);
         fputs(" --kill-child[=<signame>]  when dying, kill the forked child (implies --fork)\n"
               "                             defaults to SIGKILL\n",
               out);
+        fputs(" --forward-signals         forward SIGTERM and SIGINT to child (implies --fork)\n", out);
         fputs("\n", out);
         fputs(" --setgroups allow|deny    control the setgroups syscall in user namespaces\n", out);
         fputs(" --keep-caps               retain capabilities granted in user namespaces\n", out);
         fputs("\n", out);
         fputs(" --monotonic <offset>      set clock monotonic offset (seconds) in time namespaces\n", out);
         fputs(" --boottime <offset>       set clock boottime offset (seconds) in time namespaces\n", out);
+        fputs(" --clear-env               do not inherit environment variables from the calling process\n", out);
+        fputs(" --whitelist-env <list>    clear environment except for specified variables\n", out);
         fputs("\n", out);
         fputs(" -h, --help                display this help\n", out);
         fputs(" -V, --version             display version\n", out);
@@ -394,6 +780,14 @@ int cmd_unshare(int argc, char **argv)
                 OPT_BOOTTIME,
                 OPT_MAPUSER,
                 OPT_MAPGROUP,
+                OPT_MAPUSERS,
+                OPT_MAPGROUPS,
+                OPT_MAPAUTO,
+                OPT_MAPSUBIDS,
+                OPT_OWNER,
+                OPT_FORWARD_SIGNALS,
+                OPT_CLEAR_ENV,
+                OPT_WHITELIST_ENV,
         };
         static const struct option longopts[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -422,6 +816,14 @@ int cmd_unshare(int argc, char **argv)
                 { "wd", required_argument, NULL, 'w' },
                 { "monotonic", required_argument, NULL, OPT_MONOTONIC },
                 { "boottime", required_argument, NULL, OPT_BOOTTIME },
+                { "map-users", required_argument, NULL, OPT_MAPUSERS },
+                { "map-groups", required_argument, NULL, OPT_MAPGROUPS },
+                { "map-auto", no_argument, NULL, OPT_MAPAUTO },
+                { "map-subids", no_argument, NULL, OPT_MAPSUBIDS },
+                { "owner", required_argument, NULL, OPT_OWNER },
+                { "forward-signals", no_argument, NULL, OPT_FORWARD_SIGNALS },
+                { "clear-env", no_argument, NULL, OPT_CLEAR_ENV },
+                { "whitelist-env", required_argument, NULL, OPT_WHITELIST_ENV },
                 {},
         };
 
@@ -440,6 +842,13 @@ int cmd_unshare(int argc, char **argv)
         bool force_monotonic = false, force_boottime = false;
         uid_t real_euid = geteuid();
         gid_t real_egid = getegid();
+        const char *persist[_NSBOX_NS_MAX] = { NULL };
+        size_t npersist = 0;
+        MapChain usermap = { 0 }, groupmap = { 0 };
+        uid_t owner_uid = (uid_t) -1;
+        gid_t owner_gid = (gid_t) -1;
+        bool forward_signals = false, clear_env = false, keep_env = false;
+        EnvKeep env_keep = { 0 };
         int c;
 
         setlocale(LC_ALL, "");
@@ -460,9 +869,11 @@ int cmd_unshare(int argc, char **argv)
                 case 'T': {
                         NsboxNsType t = ns_type_of_option(c);
                         flags |= nsbox_ns_type_clone_flag(t);
-                        if (optarg)
-                                die("persistent namespaces (%s=FILE) are not supported yet",
-                                    nsbox_ns_type_name(t));
+                        if (optarg) {
+                                if (!persist[t])
+                                        npersist++;
+                                persist[t] = optarg;
+                        }
                         break;
                 }
                 case OPT_MOUNTPROC:
@@ -486,6 +897,42 @@ int cmd_unshare(int argc, char **argv)
                         flags |= CLONE_NEWUSER;
                         mapuser = real_euid;
                         mapgroup = real_egid;
+                        break;
+                case OPT_MAPUSERS:
+                        flags |= CLONE_NEWUSER;
+                        add_map_option_or_die(&usermap, optarg, "/etc/subuid", "/proc/self/uid_map", real_euid);
+                        break;
+                case OPT_MAPGROUPS:
+                        flags |= CLONE_NEWUSER;
+                        add_map_option_or_die(&groupmap, optarg, "/etc/subgid", "/proc/self/gid_map", real_euid);
+                        break;
+                case OPT_MAPAUTO:
+                case OPT_MAPSUBIDS:
+                        flags |= CLONE_NEWUSER;
+                        chain_prepend(&usermap, read_subid_range_or_die("/etc/subuid", real_euid, c == OPT_MAPSUBIDS));
+                        chain_prepend(&groupmap,
+                                      read_subid_range_or_die("/etc/subgid", real_euid, c == OPT_MAPSUBIDS));
+                        break;
+                case OPT_OWNER: {
+                        unsigned ou, og;
+                        int end = 0;
+                        flags |= CLONE_NEWUSER;
+                        if (sscanf(optarg, "%u:%u%n", &ou, &og, &end) < 2 || optarg[end])
+                                die("failed to parse owner");
+                        owner_uid = ou;
+                        owner_gid = og;
+                        break;
+                }
+                case OPT_FORWARD_SIGNALS:
+                        forkit = true;
+                        forward_signals = true;
+                        break;
+                case OPT_CLEAR_ENV:
+                        clear_env = true;
+                        break;
+                case OPT_WHITELIST_ENV:
+                        keep_env = true;
+                        env_keep_add(&env_keep, optarg);
                         break;
                 case OPT_SETGROUPS:
                         if (streq(optarg, "allow"))
@@ -558,8 +1005,51 @@ int cmd_unshare(int argc, char **argv)
         /* A SIGCHLD disposition inherited as SIG_IGN would make waitpid() fail. */
         signal(SIGCHLD, SIG_DFL);
 
+        /* Binding namespace files must happen from the mount namespace (and, for a
+         * new user namespace, with the privileges) unshare started with: a helper
+         * forked now does it once the namespaces exist. */
+        pid_t bind_helper = 0;
+        int bind_efd = -EBADF;
+        pid_t self = getpid();
+        if (npersist && (flags & (CLONE_NEWNS | CLONE_NEWUSER))) {
+                bind_helper = fork_helper(&bind_efd);
+                if (bind_helper == 0) {
+                        bind_ns_files(self, persist);
+                        exit(EXIT_SUCCESS);
+                }
+        }
+
+        /* Ranges of ids are written by a helper outside the new user namespace
+         * (newuidmap needs a target pid); a --map-user given with them is punched in. */
+        if (usermap.n || (mapuser != (uid_t) -1 && owner_uid != (uid_t) -1)) {
+                add_single_map(&usermap, real_euid, mapuser);
+                mapuser = (uid_t) -1;
+        }
+        if (groupmap.n || (mapgroup != (gid_t) -1 && owner_gid != (gid_t) -1)) {
+                add_single_map(&groupmap, real_egid, mapgroup);
+                mapgroup = (gid_t) -1;
+        }
+        pid_t map_helper = 0;
+        int map_efd = -EBADF;
+        if (usermap.n || groupmap.n) {
+                map_helper = fork_helper(&map_efd);
+                if (map_helper == 0)
+                        map_ids(self, &usermap, &groupmap);
+        }
+
+        /* --owner: root makes a user namespace that another user owns (2.42). */
+        if (owner_gid != (gid_t) -1 && setgroups(0, NULL) != 0)
+                die_errno(errno, "setgroups failed");
+        if (owner_gid != (gid_t) -1 && setgid(owner_gid) != 0)
+                die_errno(errno, "setgid() failed");
+        if (owner_uid != (uid_t) -1 && setuid(owner_uid) != 0)
+                die_errno(errno, "setuid() failed");
+
         if (unshare((int) flags) < 0)
                 die_errno(errno, "unshare failed");
+
+        if (map_helper > 0)
+                release_helper(map_helper, map_efd, 0);
 
         if (force_boottime)
                 set_time_offset(CLOCK_BOOTTIME, boottime);
@@ -570,11 +1060,21 @@ int cmd_unshare(int argc, char **argv)
         int parent_pidfd = -EBADF;
         if (forkit) {
                 sigset_t block, old;
-                /* The parent only waits: SIGINT/SIGTERM from a terminal reach the child,
-                 * and the parent must not die first and leave it orphaned ("impatient
-                 * parent"). */
-                if (sigemptyset(&block) != 0 || sigaddset(&block, SIGINT) != 0 ||
-                    sigaddset(&block, SIGTERM) != 0 || sigprocmask(SIG_BLOCK, &block, &old) != 0)
+                if (forward_signals) {
+                        /* --forward-signals (2.42): the parent passes SIGTERM and SIGINT on. */
+                        struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+                        sigemptyset(&sa.sa_mask);
+                        if (sigaction(SIGTERM, &sa, NULL) < 0)
+                                die_errno(errno, "sigaction SIGTERM failed");
+                        if (sigaction(SIGINT, &sa, NULL) < 0)
+                                die_errno(errno, "sigaction SIGINT failed");
+                        if (sigprocmask(SIG_SETMASK, NULL, &old) != 0)
+                                die_errno(errno, "sigprocmask failed");
+                } else if (sigemptyset(&block) != 0 || sigaddset(&block, SIGINT) != 0 ||
+                           sigaddset(&block, SIGTERM) != 0 || sigprocmask(SIG_BLOCK, &block, &old) != 0)
+                        /* The parent only waits: SIGINT/SIGTERM from a terminal reach the
+                         * child, and the parent must not die first and leave it orphaned
+                         * ("impatient parent"). */
                         die_errno(errno, "sigprocmask block failed");
                 if (kill_child_sig != 0) {
                         /* Taken before fork, so the child can tell whether the parent
@@ -589,13 +1089,29 @@ int cmd_unshare(int argc, char **argv)
                 if (pid < 0)
                         die_errno(errno, "fork failed");
                 if (pid == 0) {
+                        if (forward_signals) {
+                                signal(SIGTERM, SIG_DFL);
+                                signal(SIGINT, SIG_DFL);
+                        }
                         if (sigprocmask(SIG_SETMASK, &old, NULL) != 0)
                                 die_errno(errno, "sigprocmask restore failed");
+                        safe_close(bind_efd);
                 } else {
+                        forward_to = pid;
                         safe_close(parent_pidfd);
-                        wait_and_mirror(pid);
                 }
         }
+
+        /* The namespace files are bound once the namespaces exist: for pid and time,
+         * only after the fork (pid_for_children is empty until a process is in it). */
+        if (npersist && (pid > 0 || !forkit)) {
+                if (bind_helper > 0)
+                        release_helper(bind_helper, bind_efd, pid);
+                else
+                        bind_ns_files(getpid(), persist);
+        }
+        if (pid > 0)
+                wait_and_mirror(pid);
 
         /* From here on: the process that becomes the program. */
         if (kill_child_sig != 0) {
@@ -660,6 +1176,13 @@ int cmd_unshare(int argc, char **argv)
 
         if (keepcaps && (flags & CLONE_NEWUSER))
                 caps_permitted_to_ambient();
+
+        if (clear_env || keep_env) {
+                clearenv();
+                for (size_t i = 0; i < env_keep.n; i++)
+                        if (setenv(env_keep.names[i], env_keep.values[i], 1) < 0)
+                                die_errno(errno, "failed to set whitelisted environment variables");
+        }
 
         if (optind < argc) {
                 execvp(argv[optind], argv + optind);

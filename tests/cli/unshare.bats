@@ -397,3 +397,105 @@ in_shared_scaffold() {
         run "$NSBOX" unshare echo -h
         [ "$output" = -h ]
 }
+
+@test "--TYPE=FILE keeps each of the eight namespaces alive on a bind mount (--user=FILE too, fixed in 2.42)" {
+        run in_shared_scaffold '
+                set -e
+                mount -t tmpfs persist $TMP/inner && mount --make-private $TMP/inner
+                P=$TMP/inner
+                touch $P/uts $P/ipc $P/net $P/cgroup $P/mnt $P/user $P/pid $P/time
+                "$NSBOX" unshare --uts=$P/uts --ipc=$P/ipc --net=$P/net --cgroup=$P/cgroup sh -c "hostname persisted"
+                [ "$(nsenter --uts=$P/uts hostname)" = persisted ]
+                "$NSBOX" unshare --mount=$P/mnt true
+                "$NSBOX" unshare --user=$P/user true
+                "$NSBOX" unshare --pid=$P/pid --fork true
+                "$NSBOX" unshare --time=$P/time true
+                for t in uts ipc net cgroup mnt user pid time; do
+                        grep -q " $P/$t " /proc/self/mountinfo || { echo "$t not bound"; exit 1; }
+                done
+                # nsbox lsns sees them all, held by their mounts only
+                [ "$("$NSBOX" lsns -P -n -o NSFS | grep -c "^$P/")" -eq 8 ]
+                # a pid namespace has nothing to bind before its first process
+                touch $P/pid2
+                "$NSBOX" unshare --pid=$P/pid2 true 2>$TMP/err && exit 1
+                grep -q "^unshare: mount /proc/[0-9]*/ns/pid_for_children on $P/pid2 failed: No such file or directory\$" $TMP/err
+                echo ok'
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = ok ]
+}
+
+@test "--mount=FILE on a shared mount: util-linux's EINVAL, explained" {
+        run in_shared_scaffold '
+                touch "$TMP/m"
+                rc=0
+                "$NSBOX" unshare --mount="$TMP/m" true || rc=$?
+                echo "status=$rc"'
+        echo "$output"
+        [[ "${lines[0]}" == "unshare: mount /proc/"*"/ns/mnt on $TMP/m failed: Invalid argument ($TMP/m is on a mount with shared propagation;"* ]]
+        [ "${lines[-1]}" = status=1 ]
+}
+
+@test "--map-users/--map-groups as root write the ranges directly (util-linux 2.40); a --map-user is punched in" {
+        run "$NSBOX" unshare --map-users=0:100000:65536 --map-groups=0:200000:1000 cat /proc/self/uid_map /proc/self/gid_map
+        [ "$status" -eq 0 ]
+        [ "$(echo "$output" | tr -s ' ')" = "$(printf ' 0 100000 65536\n 0 200000 1000')" ]
+        # the 2.38 order OUTER,INNER,COUNT still works; --map-user 1000 takes inner id 1000
+        # (mapped to the caller, root) and the range loses its top id past the hole
+        run "$NSBOX" unshare --map-users=100000,0,65536 --map-user=1000 cat /proc/self/uid_map
+        [ "$(echo "$output" | tr -s ' ')" = "$(printf ' 1000 0 1\n 0 100000 1000\n 1001 101000 64535')" ]
+        # repeatable (2.40), and "all" passes the parent's ranges through
+        run "$NSBOX" unshare --map-users=1:1:10 --map-users=20:20:5 cat /proc/self/uid_map
+        [ "$(echo "$output" | tr -s ' ')" = "$(printf ' 1 1 10\n 20 20 5')" ]
+        run "$NSBOX" unshare --map-users=all --map-groups=all cat /proc/self/uid_map /proc/self/gid_map
+        [ "$(echo "$output" | tr -s ' ')" = "$(printf ' 0 0 4294967295\n 0 0 4294967295')" ]
+        run --separate-stderr "$NSBOX" unshare --map-users=1:2 true
+        [ "$status" -eq 1 ]
+        [ "$stderr" = "unshare: invalid mapping '1:2'" ]
+}
+
+@test "--map-users as nobody goes through newuidmap, which refuses ranges nobody does not own" {
+        run as_nobody "$NSBOX" unshare --map-users=0:100000:10 true
+        [ "$status" -ne 0 ]
+        [[ "$output" == *newuidmap* ]]
+}
+
+@test "--owner: root creates a user namespace owned by another user (util-linux 2.42)" {
+        run in_shared_scaffold '
+                set -e
+                mount -t tmpfs o "$TMP/inner" && mount --make-private "$TMP/inner"
+                touch "$TMP/inner/user"
+                "$NSBOX" unshare --owner 65534:65534 --user="$TMP/inner/user" sh -c "cat /proc/self/uid_map; id -u"
+                "$NSBOX" lsns -P -n -r -o TYPE,UID,USER'
+        echo "$output"
+        [ "$status" -eq 0 ]
+        # no map inside, so the owner shows as the overflow id; the namespace is nobody's
+        [ "${lines[0]}" = 65534 ]
+        [ "${lines[1]}" = "user 65534 nobody" ]
+        run --separate-stderr "$NSBOX" unshare --owner 1:x true
+        [ "$status" -eq 1 ]
+        [ "$stderr" = "unshare: failed to parse owner" ]
+}
+
+@test "--forward-signals passes SIGTERM and SIGINT to the child (util-linux 2.42)" {
+        "$NSBOX" unshare --forward-signals sh -c 'trap "echo got TERM; exit 7" TERM; echo $$ > '"$TMP"'/child; while :; do sleep 0.1; done' >"$TMP/out" 3>&- &
+        local parent=$!
+        BG_PIDS+=("$parent")
+        wait_for test -s "$TMP/child"
+        BG_PIDS+=("$(cat "$TMP/child")")
+        sleep 0.2
+        kill -TERM "$parent"
+        local rc=0
+        wait "$parent" || rc=$?
+        [ "$rc" -eq 7 ]
+        [ "$(cat "$TMP/out")" = "got TERM" ]
+}
+
+@test "--clear-env and --whitelist-env (util-linux 2.43 options)" {
+        run env -i FOO=1 BAR=2 PATH=/usr/bin:/bin "$NSBOX" unshare --clear-env /usr/bin/env
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        run env -i FOO=1 BAR=2 BAZ=3 PATH=/usr/bin:/bin "$NSBOX" unshare --whitelist-env FOO,BAZ,NOPE /usr/bin/env
+        [ "$status" -eq 0 ]
+        [ "$(echo "$output" | sort | tr '\n' ' ')" = "BAZ=3 FOO=1 " ]
+}
