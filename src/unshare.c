@@ -613,6 +613,27 @@ static _noreturn_ void map_ids(pid_t ppid, const MapChain *users, const MapChain
         exit(EXIT_SUCCESS);
 }
 
+/* -------- --mount-binfmt, --load-interp (util-linux 2.41) -------- */
+
+#define BINFMT_MISC "/proc/sys/fs/binfmt_misc"
+
+/* Registers ":name:type:offset:magic:mask:interpreter:flags" (binfmt_misc in a
+ * user namespace: Linux 6.7). */
+static void load_interp(const char *dir, const char *interp)
+{
+        int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                die_errno(errno, "cannot open %s", dir);
+        int fd = openat(dfd, "register", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                die_errno(errno, "cannot open %s/register", dir);
+        size_t len = strlen(interp);
+        if (write(fd, interp, len) != (ssize_t) len)
+                die_errno(errno, "write failed %s/register", dir);
+        close(fd);
+        close(dfd);
+}
+
 /* -------- --forward-signals -------- */
 
 static volatile pid_t forward_to;
@@ -671,6 +692,8 @@ static void usage(void)
         fputs(" -T, --time[=<file>]       unshare time namespace\n", out);
         fputs("\n", out);
         fputs(" --mount-proc[=<dir>]      mount proc filesystem first (implies --mount)\n", out);
+        fputs(" --mount-binfmt[=<dir>]    mount binfmt filesystem first (implies --user and --mount)\n", out);
+        fputs(" -l, --load-interp <file>  load binfmt definition in the namespace (implies --mount-binfmt)\n", out);
         fputs(" --propagation slave|shared|private|unchanged\n"
               "                           modify mount propagation in mount namespace\n",
               out);
@@ -788,6 +811,7 @@ int cmd_unshare(int argc, char **argv)
                 OPT_FORWARD_SIGNALS,
                 OPT_CLEAR_ENV,
                 OPT_WHITELIST_ENV,
+                OPT_MOUNTBINFMT,
         };
         static const struct option longopts[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -824,6 +848,8 @@ int cmd_unshare(int argc, char **argv)
                 { "forward-signals", no_argument, NULL, OPT_FORWARD_SIGNALS },
                 { "clear-env", no_argument, NULL, OPT_CLEAR_ENV },
                 { "whitelist-env", required_argument, NULL, OPT_WHITELIST_ENV },
+                { "mount-binfmt", optional_argument, NULL, OPT_MOUNTBINFMT },
+                { "load-interp", required_argument, NULL, 'l' },
                 {},
         };
 
@@ -835,6 +861,7 @@ int cmd_unshare(int argc, char **argv)
         bool force_uid = false, force_gid = false;
         int kill_child_sig = 0;
         const char *procmnt = NULL, *newroot = NULL, *newdir = NULL;
+        const char *binfmt_mnt = NULL, *newinterp = NULL;
         /* Private is the kernel's default for a new mount namespace's copies, and
          * unshare's since util-linux 2.27: nothing mounted inside leaks out. */
         unsigned long propagation = MS_REC | MS_PRIVATE;
@@ -854,7 +881,7 @@ int cmd_unshare(int argc, char **argv)
         setlocale(LC_ALL, "");
         optind = 0;
         /* "+": stop at the program, whose options are its own. */
-        while ((c = getopt_long(argc, argv, "+fhVmuinpCTUrR:w:S:G:c", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+fhVmuinpCTUrR:w:S:G:cl:", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'f':
                         forkit = true;
@@ -879,6 +906,24 @@ int cmd_unshare(int argc, char **argv)
                 case OPT_MOUNTPROC:
                         flags |= CLONE_NEWNS;
                         procmnt = optarg ? optarg : "/proc";
+                        break;
+                case OPT_MOUNTBINFMT:
+                        flags |= CLONE_NEWNS | CLONE_NEWUSER;
+                        binfmt_mnt = optarg;
+                        if (!binfmt_mnt) {
+                                if (!procmnt)
+                                        procmnt = "/proc";
+                                binfmt_mnt = BINFMT_MISC;
+                        }
+                        break;
+                case 'l':
+                        flags |= CLONE_NEWNS | CLONE_NEWUSER;
+                        if (!binfmt_mnt) {
+                                if (!procmnt)
+                                        procmnt = "/proc";
+                                binfmt_mnt = BINFMT_MISC;
+                        }
+                        newinterp = optarg;
                         break;
                 case OPT_MAPUSER:
                         flags |= CLONE_NEWUSER;
@@ -1145,6 +1190,15 @@ int cmd_unshare(int argc, char **argv)
         if ((flags & CLONE_NEWNS) && propagation && mount("none", "/", NULL, propagation, NULL) < 0)
                 die_errno(errno, "cannot change root filesystem propagation");
 
+        /* An interpreter with the F flag is opened when it is registered: with
+         * --root, register it before the chroot, from the old root. */
+        bool interp_fixed = newinterp && strchr(strrchr(newinterp, ':') ? strrchr(newinterp, ':') : "", 'F');
+        if (newinterp && interp_fixed && newroot) {
+                if (mount("binfmt_misc", BINFMT_MISC, "binfmt_misc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+                        die_errno(errno, "mount %s failed", BINFMT_MISC);
+                load_interp(BINFMT_MISC, newinterp);
+        }
+
         if (newroot) {
                 if (chroot(newroot) < 0)
                         die_errno(errno, "cannot change root directory to '%s'", newroot);
@@ -1164,6 +1218,11 @@ int cmd_unshare(int argc, char **argv)
                 if (mount("proc", procmnt, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
                         die_errno(errno, "mount %s failed", procmnt);
         }
+
+        if (binfmt_mnt && mount("binfmt_misc", binfmt_mnt, "binfmt_misc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+                die_errno(errno, "mount %s failed", binfmt_mnt);
+        if (newinterp && !(interp_fixed && newroot))
+                load_interp(binfmt_mnt, newinterp);
 
         if (force_gid) {
                 if (setgroups(0, NULL) < 0)

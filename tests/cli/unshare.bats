@@ -499,3 +499,25 @@ in_shared_scaffold() {
         [ "$status" -eq 0 ]
         [ "$(echo "$output" | sort | tr '\n' ' ')" = "BAZ=3 FOO=1 " ]
 }
+
+@test "--mount-binfmt and --load-interp register an interpreter inside only (util-linux 2.41)" {
+        printf '#!/bin/sh\necho "interpreter got $*"\n' >"$TMP/interp"
+        printf 'NSBOXMAGIC\n' >"$TMP/prog"
+        chmod 755 "$TMP" "$TMP/interp" "$TMP/prog"
+        run "$NSBOX" unshare -r --pid --fork --mount-binfmt cat /proc/sys/fs/binfmt_misc/status
+        [ "$status" -eq 0 ]
+        [ "$output" = enabled ]
+        local rule=":nsboxtest:M::NSBOXMAGIC::$TMP/interp:"
+        run "$NSBOX" unshare -r --pid --fork --load-interp="$rule" sh -c "ls /proc/sys/fs/binfmt_misc; $TMP/prog a b"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf 'nsboxtest\nregister\nstatus\ninterpreter got %s a b' "$TMP/prog")" ]
+        # and as nobody, in its own user namespace
+        run as_nobody "$NSBOX" unshare -r --pid --fork --load-interp="$rule" "$TMP/prog" c
+        [ "$output" = "interpreter got $TMP/prog c" ]
+        # nothing registered outside
+        [ ! -e /proc/sys/fs/binfmt_misc/nsboxtest ]
+        run --separate-stderr "$NSBOX" unshare -r --pid --fork --load-interp=":bad" true
+        [ "$status" -eq 1 ]
+        [ "$stderr" = "unshare: write failed /proc/sys/fs/binfmt_misc/register: Invalid argument" ]
+}
