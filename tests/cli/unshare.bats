@@ -513,7 +513,7 @@ in_shared_scaffold() {
         [ "$status" -eq 0 ]
         [ "$output" = "$(printf 'nsboxtest\nregister\nstatus\ninterpreter got %s a b' "$TMP/prog")" ]
         # and as nobody, in its own user namespace
-        run as_nobody "$NSBOX" unshare -r --pid --fork --load-interp="$rule" "$TMP/prog" c
+        run as_nobody env ASAN_OPTIONS="$ASAN_OPTIONS" "$NSBOX" unshare -r --pid --fork --load-interp="$rule" "$TMP/prog" c
         [ "$output" = "interpreter got $TMP/prog c" ]
         # nothing registered outside
         [ ! -e /proc/sys/fs/binfmt_misc/nsboxtest ]
