@@ -160,7 +160,7 @@ static void linemap_done(LineMap *m)
 {
         free(m->keys);
         free(m->lines);
-        *m = (LineMap) { 0 };
+        *m = (LineMap){ 0 };
 }
 
 /* -------- util-linux conventions for messages and numbers -------- */
@@ -327,7 +327,7 @@ static void user_cache_free(void)
                 free(user_cache.names[i]);
         free(user_cache.uids);
         free(user_cache.names);
-        user_cache = (UserCache) { 0 };
+        user_cache = (UserCache){ 0 };
 }
 
 /* -------- output -------- */
@@ -538,8 +538,8 @@ static void fnext(FParser *fp)
                 const char *s;
                 FTok t;
         } symbols[] = {
-                { "&&", FT_AND }, { "||", FT_OR }, { "==", FT_EQ }, { "!=", FT_NE }, { ">=", FT_GE },
-                { "<=", FT_LE },  { "=~", FT_REQ }, { "!~", FT_RNE }, { ">", FT_GT },  { "<", FT_LT },
+                { "&&", FT_AND }, { "||", FT_OR },    { "==", FT_EQ },    { "!=", FT_NE }, { ">=", FT_GE },
+                { "<=", FT_LE },  { "=~", FT_REQ },   { "!~", FT_RNE },   { ">", FT_GT },  { "<", FT_LT },
                 { "!", FT_NOT },  { "(", FT_LPAREN }, { ")", FT_RPAREN },
         };
         static const struct {
@@ -854,7 +854,7 @@ static bool fval_true(const FVal *v)
 /* Casts a value to a kind; false when it cannot be (a string that is no number). */
 static bool fval_cast(const FVal *v, FValKind kind, FVal *out)
 {
-        *out = (FVal) { .kind = kind };
+        *out = (FVal){ .kind = kind };
         if (v->kind == kind) {
                 *out = *v;
                 return true;
@@ -1056,7 +1056,7 @@ static struct libscols_line *add_line(Lsns *ls, struct libscols_table *tab, cons
         char *cells[MAX_COLUMNS] = { NULL };
         for (size_t i = 0; i < ls->ncolumns; i++)
                 cells[i] = cell_text(ls, ns, proc, ls->columns[i]);
-        if (ls->filter && !filter_truth(ls->filter, &(FRow) { .cells = cells, .ls = ls })) {
+        if (ls->filter && !filter_truth(ls->filter, &(FRow){ .cells = cells, .ls = ls })) {
                 /* Not shown, and not a parent row for what follows (util-linux). */
                 for (size_t i = 0; i < ls->ncolumns; i++)
                         free(cells[i]);
@@ -1147,7 +1147,8 @@ static void show_namespaces(Lsns *ls, struct libscols_table *tab)
 }
 
 /* Draws the parent of a process first when it is in the same namespace. */
-static void show_process(Lsns *ls, struct libscols_table *tab, const NsboxNsInfo *ns, const NsboxNsProcess *proc)
+static void show_process(Lsns *ls, struct libscols_table *tab, const NsboxNsInfo *ns,
+                         const NsboxNsProcess *proc)
 {
         if (ls->tree == TREE_PROCESS && proc->parent && !linemap_get(&ls->proc_lines, proc->parent) &&
             proc->parent->ns[ns->type] == proc->ns[ns->type])
@@ -1180,8 +1181,9 @@ static int list_columns(bool raw, bool json)
         for (int i = 0; i < _COL_MAX; i++) {
                 struct libscols_line *ln = scols_table_new_line(tab, NULL);
                 if (!ln || scols_line_set_data(ln, 0, infos[i].name) != 0 ||
-                    scols_line_set_data(ln, 1, infos[i].json_type == SCOLS_JSON_NUMBER ? "<integer>" : "<string>") !=
-                            0 ||
+                    scols_line_set_data(ln, 1,
+                                        infos[i].json_type == SCOLS_JSON_NUMBER ? "<integer>"
+                                                                                : "<string>") != 0 ||
                     scols_line_set_data(ln, 2, infos[i].help) != 0)
                         oom();
         }
@@ -1235,7 +1237,8 @@ static void check_exclusive(int c, const struct option *longopts, int *seen)
                         if (seen[g] == 0)
                                 seen[g] = c;
                         else if (seen[g] != c) {
-                                fprintf(stderr, "%s: mutually exclusive arguments:", program_invocation_name_cmd);
+                                fprintf(stderr,
+                                        "%s: mutually exclusive arguments:", program_invocation_name_cmd);
                                 for (const int *o = groups[g]; *o; o++) {
                                         const char *name = NULL;
                                         for (const struct option *lo = longopts; lo->name; lo++)

@@ -94,14 +94,14 @@ static const struct {
         const char *name;
         int sig;
 } signal_names[] = {
-        { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-        { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
-        { "FPE", SIGFPE },       { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-        { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-        { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },     { "CLD", SIGCLD },     { "CONT", SIGCONT },
-        { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },
-        { "URG", SIGURG },       { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM },
-        { "PROF", SIGPROF },     { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },
+        { "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+        { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },   { "IOT", SIGIOT },   { "BUS", SIGBUS },
+        { "FPE", SIGFPE },       { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+        { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+        { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CLD", SIGCLD },   { "CONT", SIGCONT },
+        { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+        { "URG", SIGURG },       { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+        { "PROF", SIGPROF },     { "WINCH", SIGWINCH }, { "IO", SIGIO },     { "POLL", SIGPOLL },
         { "PWR", SIGPWR },       { "SYS", SIGSYS },
 };
 
@@ -344,9 +344,10 @@ static const struct {
         NsboxNsType type;
         const char *file;
 } persist_files[] = {
-        { NSBOX_NS_USER, "user" },          { NSBOX_NS_CGROUP, "cgroup" }, { NSBOX_NS_IPC, "ipc" },
-        { NSBOX_NS_UTS, "uts" },            { NSBOX_NS_NET, "net" },       { NSBOX_NS_PID, "pid_for_children" },
-        { NSBOX_NS_MNT, "mnt" },            { NSBOX_NS_TIME, "time_for_children" },
+        { NSBOX_NS_USER, "user" }, { NSBOX_NS_CGROUP, "cgroup" },
+        { NSBOX_NS_IPC, "ipc" },   { NSBOX_NS_UTS, "uts" },
+        { NSBOX_NS_NET, "net" },   { NSBOX_NS_PID, "pid_for_children" },
+        { NSBOX_NS_MNT, "mnt" },   { NSBOX_NS_TIME, "time_for_children" },
 };
 
 /* Whether the mount holding PATH has shared propagation: binding a mount
@@ -355,7 +356,8 @@ static const struct {
 static bool on_shared_mount(const char *path)
 {
         struct statx stx;
-        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+            !(stx.stx_mask & STATX_MNT_ID))
                 return false;
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         if (!f)
@@ -424,10 +426,10 @@ static NsboxIdMapRange parse_map_range_or_die(const char *s)
         unsigned a, b, count;
         int end = 0;
         if (sscanf(s, "%u:%u:%u%n", &a, &b, &count, &end) >= 3 && !s[end])
-                return (NsboxIdMapRange) { .inner = a, .outer = b, .count = count };
+                return (NsboxIdMapRange){ .inner = a, .outer = b, .count = count };
         end = 0;
         if (sscanf(s, "%u,%u,%u%n", &a, &b, &count, &end) >= 3 && !s[end])
-                return (NsboxIdMapRange) { .outer = a, .inner = b, .count = count };
+                return (NsboxIdMapRange){ .outer = a, .inner = b, .count = count };
         die("invalid mapping '%s'", s);
 }
 
@@ -479,12 +481,12 @@ static void read_kernel_map_or_die(MapChain *c, const char *file)
                 unsigned start, count;
                 if (sscanf(line, " %u %*u %u", &start, &count) < 2)
                         continue;
-                chain_prepend(c, (NsboxIdMapRange) { .inner = start, .outer = start, .count = count });
+                chain_prepend(c, (NsboxIdMapRange){ .inner = start, .outer = start, .count = count });
         }
 }
 
-static void add_map_option_or_die(MapChain *c, const char *arg, const char *subid_file, const char *kernel_file,
-                                  uid_t euid)
+static void add_map_option_or_die(MapChain *c, const char *arg, const char *subid_file,
+                                  const char *kernel_file, uid_t euid)
 {
         if (streq(arg, "auto"))
                 chain_prepend(c, read_subid_range_or_die(subid_file, euid, false));
@@ -522,7 +524,9 @@ static void add_single_map(MapChain *c, uint32_t outer, uint32_t inner)
                 uint32_t outer_off = min_u32(outer > m.outer ? outer - m.outer : 0, m.count);
                 uint32_t inner_off = min_u32(inner > m.inner ? inner - m.inner : 0, m.count);
 
-                NsboxIdMapRange lo = { .outer = m.outer, .inner = m.inner, .count = min_u32(inner_off, outer_off) };
+                NsboxIdMapRange lo = { .outer = m.outer,
+                                       .inner = m.inner,
+                                       .count = min_u32(inner_off, outer_off) };
                 NsboxIdMapRange mid = { .outer = lo.outer + lo.count, .inner = lo.inner + lo.count };
                 mid.outer += mid.outer == outer;
                 mid.inner += mid.inner == inner;
@@ -540,7 +544,7 @@ static void add_single_map(MapChain *c, uint32_t outer, uint32_t inner)
                         chain_prepend(&out, lo);
         }
         if (inner != AUTO_INNER)
-                chain_prepend(&out, (NsboxIdMapRange) { .inner = inner, .outer = outer, .count = 1 });
+                chain_prepend(&out, (NsboxIdMapRange){ .inner = inner, .outer = outer, .count = 1 });
         free(c->r);
         *c = out;
 }
@@ -557,7 +561,8 @@ static _noreturn_ void run_idmapper(const char *tool, pid_t pid, const MapChain 
         if (asprintf(&argv[i++], "%d", (int) pid) < 0)
                 die_errno(ENOMEM, "cannot allocate memory");
         for (size_t k = 0; k < c->n; k++)
-                if (asprintf(&argv[i++], "%u", c->r[k].inner) < 0 || asprintf(&argv[i++], "%u", c->r[k].outer) < 0 ||
+                if (asprintf(&argv[i++], "%u", c->r[k].inner) < 0 ||
+                    asprintf(&argv[i++], "%u", c->r[k].outer) < 0 ||
                     asprintf(&argv[i++], "%u", c->r[k].count) < 0)
                         die_errno(ENOMEM, "cannot allocate memory");
         execvp(tool, argv);
@@ -692,8 +697,10 @@ static void usage(void)
         fputs(" -T, --time[=<file>]       unshare time namespace\n", out);
         fputs("\n", out);
         fputs(" --mount-proc[=<dir>]      mount proc filesystem first (implies --mount)\n", out);
-        fputs(" --mount-binfmt[=<dir>]    mount binfmt filesystem first (implies --user and --mount)\n", out);
-        fputs(" -l, --load-interp <file>  load binfmt definition in the namespace (implies --mount-binfmt)\n", out);
+        fputs(" --mount-binfmt[=<dir>]    mount binfmt filesystem first (implies --user and --mount)\n",
+              out);
+        fputs(" -l, --load-interp <file>  load binfmt definition in the namespace (implies --mount-binfmt)\n",
+              out);
         fputs(" --propagation slave|shared|private|unchanged\n"
               "                           modify mount propagation in mount namespace\n",
               out);
@@ -707,7 +714,8 @@ static void usage(void)
         fputs(" -r, --map-root-user       map current user to root (implies --user)\n", out);
         fputs(" -c, --map-current-user    map current user to itself (implies --user)\n", out);
         fputs(" --map-auto                map users and groups automatically (implies --user)\n", out);
-        fputs(" --map-subids              map the first block of user IDs owned by euid (implies --user)\n", out);
+        fputs(" --map-subids              map the first block of user IDs owned by euid (implies --user)\n",
+              out);
         fputs(" --map-users <inneruid>:<outeruid>:<count>\n"
               "                           map count users from outeruid to inneruid (implies --user)\n",
               out);
@@ -727,7 +735,8 @@ static void usage(void)
         fputs("\n", out);
         fputs(" --monotonic <offset>      set clock monotonic offset (seconds) in time namespaces\n", out);
         fputs(" --boottime <offset>       set clock boottime offset (seconds) in time namespaces\n", out);
-        fputs(" --clear-env               do not inherit environment variables from the calling process\n", out);
+        fputs(" --clear-env               do not inherit environment variables from the calling process\n",
+              out);
         fputs(" --whitelist-env <list>    clear environment except for specified variables\n", out);
         fputs("\n", out);
         fputs(" -h, --help                display this help\n", out);
@@ -945,16 +954,19 @@ int cmd_unshare(int argc, char **argv)
                         break;
                 case OPT_MAPUSERS:
                         flags |= CLONE_NEWUSER;
-                        add_map_option_or_die(&usermap, optarg, "/etc/subuid", "/proc/self/uid_map", real_euid);
+                        add_map_option_or_die(&usermap, optarg, "/etc/subuid", "/proc/self/uid_map",
+                                              real_euid);
                         break;
                 case OPT_MAPGROUPS:
                         flags |= CLONE_NEWUSER;
-                        add_map_option_or_die(&groupmap, optarg, "/etc/subgid", "/proc/self/gid_map", real_euid);
+                        add_map_option_or_die(&groupmap, optarg, "/etc/subgid", "/proc/self/gid_map",
+                                              real_euid);
                         break;
                 case OPT_MAPAUTO:
                 case OPT_MAPSUBIDS:
                         flags |= CLONE_NEWUSER;
-                        chain_prepend(&usermap, read_subid_range_or_die("/etc/subuid", real_euid, c == OPT_MAPSUBIDS));
+                        chain_prepend(&usermap,
+                                      read_subid_range_or_die("/etc/subuid", real_euid, c == OPT_MAPSUBIDS));
                         chain_prepend(&groupmap,
                                       read_subid_range_or_die("/etc/subgid", real_euid, c == OPT_MAPSUBIDS));
                         break;
@@ -1194,7 +1206,8 @@ int cmd_unshare(int argc, char **argv)
          * --root, register it before the chroot, from the old root. */
         bool interp_fixed = newinterp && strchr(strrchr(newinterp, ':') ? strrchr(newinterp, ':') : "", 'F');
         if (newinterp && interp_fixed && newroot) {
-                if (mount("binfmt_misc", BINFMT_MISC, "binfmt_misc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+                if (mount("binfmt_misc", BINFMT_MISC, "binfmt_misc", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+                          NULL) < 0)
                         die_errno(errno, "mount %s failed", BINFMT_MISC);
                 load_interp(BINFMT_MISC, newinterp);
         }
@@ -1219,7 +1232,8 @@ int cmd_unshare(int argc, char **argv)
                         die_errno(errno, "mount %s failed", procmnt);
         }
 
-        if (binfmt_mnt && mount("binfmt_misc", binfmt_mnt, "binfmt_misc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+        if (binfmt_mnt &&
+            mount("binfmt_misc", binfmt_mnt, "binfmt_misc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
                 die_errno(errno, "mount %s failed", binfmt_mnt);
         if (newinterp && !(interp_fixed && newroot))
                 load_interp(binfmt_mnt, newinterp);

@@ -120,9 +120,9 @@ typedef struct NsboxNsScanOptions {
 /* One process of the snapshot. */
 typedef struct NsboxNsProcess {
         pid_t pid;
-        pid_t ppid;      /* from /proc/PID/stat, as the scanned procfs numbers it */
-        uid_t uid;       /* owner of /proc/PID (the process's effective uid in most cases) */
-        char state;      /* from /proc/PID/stat: R, S, D, Z, ... */
+        pid_t ppid; /* from /proc/PID/stat, as the scanned procfs numbers it */
+        uid_t uid;  /* owner of /proc/PID (the process's effective uid in most cases) */
+        char state; /* from /proc/PID/stat: R, S, D, Z, ... */
         /* The namespace of each type: its inode, or 0 when the type was not
          * wanted or the link could not be read (EACCES, ENOENT for a zombie). */
         uint64_t ns[_NSBOX_NS_MAX];

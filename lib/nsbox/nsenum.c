@@ -102,7 +102,7 @@ static void u64map_done(U64Map *m)
 {
         free(m->keys);
         free(m->vals);
-        *m = (U64Map) { 0 };
+        *m = (U64Map){ 0 };
 }
 
 /* Where a namespace can be opened again, to walk to its parent or owner. */
@@ -203,9 +203,9 @@ static int netnsid_cb(const struct nlmsghdr *nlh, void *data)
         if (nlh->nlmsg_type != RTM_NEWNSID)
                 return MNL_CB_OK;
         struct nlattr *attr;
-        mnl_attr_for_each(attr, nlh, sizeof(struct rtgenmsg)) {
-                if (mnl_attr_get_type(attr) == NETNSA_NSID &&
-                    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+        mnl_attr_for_each(attr, nlh, sizeof(struct rtgenmsg))
+        {
+                if (mnl_attr_get_type(attr) == NETNSA_NSID && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
                         *id = (int32_t) mnl_attr_get_u32(attr);
         }
         return MNL_CB_OK;
@@ -571,8 +571,8 @@ static void unescape_mountinfo(char *s)
 {
         char *w = s;
         for (char *r = s; *r;) {
-                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
-                    r[3] <= '7') {
+                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+                    r[3] >= '0' && r[3] <= '7') {
                         *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
                         r += 4;
                 } else
@@ -646,7 +646,7 @@ static int read_nsfs_mounts(NsboxNsScan *s)
                 char *target = strdup(fields[4]);
                 if (!target)
                         return -ENOMEM;
-                s->mounts[s->n_mounts++] = (NsfsMount) { .type = type, .id = id, .target = target };
+                s->mounts[s->n_mounts++] = (NsfsMount){ .type = type, .id = id, .target = target };
         }
         return 0;
 }
@@ -706,7 +706,8 @@ static int entry_open(const NsboxNsScan *s, const NsEntry *e)
         char path[64];
         switch (e->origin) {
         case ORIGIN_PROC_LINK:
-                snprintf(path, sizeof(path), "%d/ns/%s", (int) e->origin_pid, nsbox_ns_type_name(e->info.type));
+                snprintf(path, sizeof(path), "%d/ns/%s", (int) e->origin_pid,
+                         nsbox_ns_type_name(e->info.type));
                 return openat(s->proc_fd, path, O_RDONLY | O_CLOEXEC);
         case ORIGIN_PROC_FD:
                 snprintf(path, sizeof(path), "%d/fd/%d", (int) e->origin_pid, e->origin_fd);
@@ -837,7 +838,7 @@ static bool all_digits(const char *s)
 
 int nsbox_ns_scan(const NsboxNsScanOptions *opts, NsboxNsScan **ret, NsboxError **reterr)
 {
-        NsboxNsScanOptions o = opts ? *opts : (NsboxNsScanOptions) { 0 };
+        NsboxNsScanOptions o = opts ? *opts : (NsboxNsScanOptions){ 0 };
         if (o.types == 0)
                 o.types = NSBOX_NS_TYPES_ALL;
         if (o.types & ~NSBOX_NS_TYPES_ALL)
