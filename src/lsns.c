@@ -371,6 +371,10 @@ static char *cell_text(const Lsns *ls, const NsboxNsInfo *ns, const NsboxNsProce
         case COL_PATH:
                 if (proc)
                         r = asprintf(&s, "/proc/%d/ns/%s", (int) proc->pid, nsbox_ns_type_name(ns->type));
+                else if (ns->source == NSBOX_NS_SOURCE_THREAD)
+                        /* Only a thread is in it: its task's link is the path to it. */
+                        r = asprintf(&s, "/proc/%d/task/%d/ns/%s", (int) ns->thread_pid,
+                                     (int) ns->thread_tid, nsbox_ns_type_name(ns->type));
                 break;
         case COL_NPROCS:
                 r = asprintf(&s, "%zu", ns->nprocs);
@@ -1427,11 +1431,12 @@ int cmd_lsns(int argc, char **argv)
         }
 
         /* Namespaces that only a bind mount (2.39), an open fd or a socket (2.41)
-         * holds are listed as util-linux does since then. */
+         * holds are listed as util-linux does since then; those only a thread is
+         * in too, which util-linux cannot see. */
         NsboxNsScanOptions opts = {
                 .types = ls.types,
                 .flags = NSBOX_NS_SCAN_RELATIONS | NSBOX_NS_SCAN_MOUNTED | NSBOX_NS_SCAN_FDS |
-                         NSBOX_NS_SCAN_SOCKETS,
+                         NSBOX_NS_SCAN_SOCKETS | NSBOX_NS_SCAN_THREADS,
         };
         if (has_column(&ls, COL_NETNSID))
                 opts.flags |= NSBOX_NS_SCAN_NETNSID;

@@ -104,6 +104,10 @@ typedef enum NsboxNsScanFlags {
          * process is duplicated with pidfd_getfd(2) (Linux 5.6; needs ptrace-attach
          * access) and asked for its namespace (SIOCGSKNS, Linux 4.9). */
         NSBOX_NS_SCAN_SOCKETS = 1U << 6,
+        /* Add namespaces that only a thread is in: a thread that called unshare(2)
+         * alone is not a process, so /proc/PID/ns does not show it; its
+         * /proc/PID/task/TID/ns does (util-linux does not look there). */
+        NSBOX_NS_SCAN_THREADS = 1U << 7,
 } NsboxNsScanFlags;
 
 typedef struct NsboxNsScanOptions {
@@ -136,6 +140,7 @@ typedef enum NsboxNsSource {
         NSBOX_NS_SOURCE_MOUNT,    /* only an nsfs mount holds it */
         NSBOX_NS_SOURCE_FD,       /* only an open fd of a process holds it (an nsfs fd or a socket) */
         NSBOX_NS_SOURCE_RELATION, /* only reachable as another one's parent or owner */
+        NSBOX_NS_SOURCE_THREAD,   /* only a thread (not a thread-group leader) is in it */
 } NsboxNsSource;
 
 /* One namespace of the snapshot. */
@@ -167,6 +172,9 @@ typedef struct NsboxNsInfo {
         /* Mount points of nsfs mounts of this namespace, NULL-terminated, in
          * mountinfo order without repeats; NULL when there are none. */
         char **nsfs_paths;
+        /* NSBOX_NS_SOURCE_THREAD: the lowest thread id in it, and its process. */
+        pid_t thread_tid;
+        pid_t thread_pid;
 } NsboxNsInfo;
 
 typedef struct NsboxNsScan NsboxNsScan;

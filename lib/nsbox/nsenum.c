@@ -375,6 +375,7 @@ static int entry_add_member(NsEntry *e, NsboxNsProcess *p)
 }
 
 static void connect_from_fd(NsboxNsScan *s, NsEntry *e, int fd, unsigned depth);
+static bool all_digits(const char *s);
 
 /* -------- processes -------- */
 
@@ -491,6 +492,59 @@ static int read_process(NsboxNsScan *s, const char *name)
                         return -ENOMEM;
         }
         return 0;
+}
+
+/* Namespaces only threads are in: /proc/PID/task/TID/ns/TYPE of the threads
+ * that are not the leader. Found through the thread, reopened as /proc/TID/ns
+ * (a TID works there too, though readdir does not list it). */
+static void read_process_threads(NsboxNsScan *s, pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "%d/task", (int) pid);
+        int fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (!all_digits(de->d_name))
+                        continue;
+                pid_t tid = (pid_t) atoi(de->d_name);
+                if (tid == pid)
+                        continue;
+                for (int t = 0; t < _NSBOX_NS_MAX; t++) {
+                        if (!type_wanted(s, (NsboxNsType) t))
+                                continue;
+                        char link[48];
+                        snprintf(link, sizeof(link), "%d/ns/%s", (int) tid,
+                                 nsbox_ns_type_name((NsboxNsType) t));
+                        struct stat st;
+                        if (fstatat(dirfd(d), link, &st, 0) < 0)
+                                continue;
+                        NsEntry *e = find_entry(s, (uint64_t) st.st_ino);
+                        if (e) {
+                                if (e->info.source == NSBOX_NS_SOURCE_THREAD && tid < e->info.thread_tid) {
+                                        e->info.thread_tid = tid;
+                                        e->info.thread_pid = pid;
+                                }
+                                continue;
+                        }
+                        _cleanup_close_ int nsfd = openat(dirfd(d), link, O_RDONLY | O_CLOEXEC);
+                        if (nsfd < 0)
+                                continue;
+                        e = add_entry_for_fd(s, nsfd, (uint64_t) st.st_ino, NSBOX_NS_SOURCE_THREAD);
+                        if (!e)
+                                continue;
+                        e->info.thread_tid = tid;
+                        e->info.thread_pid = pid;
+                        e->origin = ORIGIN_PROC_LINK;
+                        e->origin_pid = tid;
+                }
+        }
 }
 
 /* The network namespace of a socket of another process: its fd duplicated
@@ -880,6 +934,12 @@ int nsbox_ns_scan(const NsboxNsScanOptions *opts, NsboxNsScan **ret, NsboxError 
         }
         if (errno != 0)
                 return nsbox_error_set(reterr, errno, "read %s", s->proc_path);
+
+        if (s->flags & NSBOX_NS_SCAN_THREADS) {
+                size_t n = s->n_procs;
+                for (size_t i = 0; i < n; i++)
+                        read_process_threads(s, s->procs[i]->pid);
+        }
 
         if (s->flags & (NSBOX_NS_SCAN_FDS | NSBOX_NS_SCAN_SOCKETS)) {
                 struct stat st;
