@@ -521,3 +521,17 @@ in_shared_scaffold() {
         [ "$status" -eq 1 ]
         [ "$stderr" = "unshare: write failed /proc/sys/fs/binfmt_misc/register: Invalid argument" ]
 }
+
+@test "called through a symlink named unshare (or lsns), nsbox is that tool" {
+        mkdir "$TMP/bin"
+        ln -s "$NSBOX" "$TMP/bin/unshare"
+        ln -s "$NSBOX" "$TMP/bin/lsns"
+        run "$TMP/bin/unshare" --uts sh -c 'hostname via-symlink; hostname'
+        [ "$status" -eq 0 ]
+        [ "$output" = via-symlink ]
+        run -1 --separate-stderr bash -c 'exec -a unshare "$0" --bogus' "$TMP/bin/unshare"
+        [ "$stderr" = "$(printf "unshare: unrecognized option '--bogus'\nTry 'unshare --help' for more information.")" ]
+        run "$TMP/bin/lsns" -p $$ -n -o TYPE -t uts
+        [ "$status" -eq 0 ]
+        [ "$output" = uts ]
+}
