@@ -44,6 +44,47 @@ typedef struct NsboxFile {
         mode_t mode;
 } NsboxFile;
 
+/* A block device's rate limit (config-linux.md "blockIO": throttle*Device). */
+typedef struct NsboxThrottleDevice {
+        int64_t major, minor;
+        uint64_t rate; /* bytes per second */
+} NsboxThrottleDevice;
+
+/*
+ * linux.resources (runtime-spec config-linux.md "Control groups"), in v1
+ * units as the spec defines them; the v2 backend converts (see
+ * include/nsbox/cgroup.h). A has_* flag says the field was given.
+ */
+typedef struct NsboxResources {
+        struct {
+                bool has_limit, has_reservation, has_swap;
+                int64_t limit;       /* bytes; -1: unlimited */
+                int64_t reservation; /* bytes, a soft limit; -1: none */
+                int64_t swap;        /* memory plus swap, bytes; -1: unlimited */
+        } memory;
+        struct {
+                bool has_shares, has_quota, has_period;
+                uint64_t shares; /* relative weight, 2 to 262144 */
+                int64_t quota;   /* microseconds per period; -1: unlimited */
+                uint64_t period; /* microseconds, 1000 to 1000000 */
+                char *cpus;      /* cpuset list, e.g. "0-2,4"; NULL: the parent's */
+                char *mems;      /* memory nodes, same syntax; NULL: the parent's */
+        } cpu;
+        struct {
+                bool has_limit;
+                int64_t limit; /* tasks; 0 or -1: unlimited */
+        } pids;
+        struct {
+                bool has_weight;
+                uint16_t weight; /* 10 to 1000 */
+                NsboxThrottleDevice *throttle_read_bps, *throttle_write_bps;
+                size_t n_throttle_read_bps, n_throttle_write_bps;
+        } block_io;
+        /* "unified": cgroup v2 interface files and values, as pairs
+         * { key0, value0, key1, value1, ..., NULL } */
+        char **unified;
+} NsboxResources;
+
 typedef struct NsboxSpec {
         char *oci_version;
 
@@ -89,6 +130,11 @@ typedef struct NsboxSpec {
                 char **masked_paths;
                 char **readonly_paths;
                 char *rootfs_propagation; /* "private" (default), "slave", "shared", "unbindable" */
+                /* the container's cgroup, relative to the root of every
+                 * hierarchy (a leading '/' is allowed); NULL: no cgroup of
+                 * its own, the caller's is kept */
+                char *cgroups_path;
+                NsboxResources resources; /* applied to cgroups_path */
         } linux_cfg;                      /* config.json "linux" ("linux" is a predefined macro in GNU C) */
 
         /* nsbox extensions; in config.json they travel as "org.nsbox.*" annotations */
@@ -102,6 +148,11 @@ typedef struct NsboxSpec {
                  * forwards signals to process.args, reaps orphans, and exits
                  * with the command's status (what tini / docker run --init do) */
                 bool init;
+                /* cgroupfs root (NULL: /sys/fs/cgroup); "org.nsbox.cgroup.root" */
+                char *cgroup_root;
+                /* limits whose controller the host lacks are skipped, not an
+                 * error; "org.nsbox.cgroup.limits": "best-effort" */
+                bool cgroup_best_effort;
         } ext;
 } NsboxSpec;
 

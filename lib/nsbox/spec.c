@@ -64,6 +64,13 @@ void nsbox_spec_free(NsboxSpec *s)
         strv_free(s->linux_cfg.masked_paths);
         strv_free(s->linux_cfg.readonly_paths);
         free(s->linux_cfg.rootfs_propagation);
+        free(s->linux_cfg.cgroups_path);
+        free(s->linux_cfg.resources.cpu.cpus);
+        free(s->linux_cfg.resources.cpu.mems);
+        free(s->linux_cfg.resources.block_io.throttle_read_bps);
+        free(s->linux_cfg.resources.block_io.throttle_write_bps);
+        strv_free(s->linux_cfg.resources.unified);
+        free(s->ext.cgroup_root);
         for (size_t i = 0; i < s->ext.n_files; i++) {
                 free(s->ext.files[i].destination);
                 free(s->ext.files[i].content);
@@ -200,6 +207,70 @@ static json_t *idmaps_to_json(const NsboxIdMapping *m, size_t n)
         return a;
 }
 
+static json_t *throttle_to_json(const NsboxThrottleDevice *d, size_t n)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(a,
+                                      json_pack("{s:I,s:I,s:I}", "major", (json_int_t) d[i].major, "minor",
+                                                (json_int_t) d[i].minor, "rate", (json_int_t) d[i].rate));
+        return a;
+}
+
+/* linux.resources, only what is set; NULL when nothing is */
+static json_t *resources_to_json(const NsboxResources *r)
+{
+        json_t *res = json_object(), *mem = json_object(), *cpu = json_object(), *bio = json_object();
+        if (r->memory.has_limit)
+                json_object_set_new(mem, "limit", json_integer(r->memory.limit));
+        if (r->memory.has_reservation)
+                json_object_set_new(mem, "reservation", json_integer(r->memory.reservation));
+        if (r->memory.has_swap)
+                json_object_set_new(mem, "swap", json_integer(r->memory.swap));
+        if (r->cpu.has_shares)
+                json_object_set_new(cpu, "shares", json_integer((json_int_t) r->cpu.shares));
+        if (r->cpu.has_quota)
+                json_object_set_new(cpu, "quota", json_integer(r->cpu.quota));
+        if (r->cpu.has_period)
+                json_object_set_new(cpu, "period", json_integer((json_int_t) r->cpu.period));
+        if (r->cpu.cpus)
+                json_object_set_new(cpu, "cpus", json_string(r->cpu.cpus));
+        if (r->cpu.mems)
+                json_object_set_new(cpu, "mems", json_string(r->cpu.mems));
+        if (r->block_io.has_weight)
+                json_object_set_new(bio, "weight", json_integer(r->block_io.weight));
+        if (r->block_io.n_throttle_read_bps)
+                json_object_set_new(
+                        bio, "throttleReadBpsDevice",
+                        throttle_to_json(r->block_io.throttle_read_bps, r->block_io.n_throttle_read_bps));
+        if (r->block_io.n_throttle_write_bps)
+                json_object_set_new(
+                        bio, "throttleWriteBpsDevice",
+                        throttle_to_json(r->block_io.throttle_write_bps, r->block_io.n_throttle_write_bps));
+        if (json_object_size(mem))
+                json_object_set(res, "memory", mem);
+        if (json_object_size(cpu))
+                json_object_set(res, "cpu", cpu);
+        if (r->pids.has_limit)
+                json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t) r->pids.limit));
+        if (json_object_size(bio))
+                json_object_set(res, "blockIO", bio);
+        if (r->unified && r->unified[0]) {
+                json_t *u = json_object();
+                for (char **k = r->unified; k[0] && k[1]; k += 2)
+                        json_object_set_new(u, k[0], json_string(k[1]));
+                json_object_set_new(res, "unified", u);
+        }
+        json_decref(mem);
+        json_decref(cpu);
+        json_decref(bio);
+        if (json_object_size(res) == 0) {
+                json_decref(res);
+                return NULL;
+        }
+        return res;
+}
+
 int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
 {
         json_t *root = json_object();
@@ -274,6 +345,11 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
                 json_object_set_new(lx, "readonlyPaths", strv_to_json(s->linux_cfg.readonly_paths));
         if (s->linux_cfg.rootfs_propagation)
                 json_object_set_new(lx, "rootfsPropagation", json_string(s->linux_cfg.rootfs_propagation));
+        if (s->linux_cfg.cgroups_path)
+                json_object_set_new(lx, "cgroupsPath", json_string(s->linux_cfg.cgroups_path));
+        json_t *res = resources_to_json(&s->linux_cfg.resources);
+        if (res)
+                json_object_set_new(lx, "resources", res);
         json_object_set_new(root, "linux", lx);
 
         json_t *ann = json_object();
@@ -281,6 +357,10 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
                 json_object_set_new(ann, "org.nsbox.root.overlay", json_string("true"));
         if (s->ext.init)
                 json_object_set_new(ann, "org.nsbox.init", json_string("true"));
+        if (s->ext.cgroup_root)
+                json_object_set_new(ann, "org.nsbox.cgroup.root", json_string(s->ext.cgroup_root));
+        if (s->ext.cgroup_best_effort)
+                json_object_set_new(ann, "org.nsbox.cgroup.limits", json_string("best-effort"));
         for (size_t i = 0; i < s->ext.n_files; i++) {
                 char key[4200];
                 snprintf(key, sizeof(key), "org.nsbox.file.%s", s->ext.files[i].destination);
@@ -490,6 +570,162 @@ static int parse_process(NsboxSpec *s, json_t *p, NsboxError **reterr)
         return 0;
 }
 
+static int get_i64(json_t *v, const char *path, int64_t min, int64_t *ret, NsboxError **reterr)
+{
+        if (!json_is_integer(v) || json_integer_value(v) < min)
+                return nsbox_error_set_message(reterr, EINVAL,
+                                               "config.json: %s: expected an integer, %lld or more", path,
+                                               (long long) min);
+        *ret = json_integer_value(v);
+        return 0;
+}
+
+static int get_throttle(json_t *v, const char *path, NsboxThrottleDevice **ret, size_t *ret_n,
+                        NsboxError **reterr)
+{
+        if (!json_is_array(v))
+                return bad(reterr, path, "expected an array of {major, minor, rate}");
+        size_t n = json_array_size(v);
+        NsboxThrottleDevice *d = calloc(n ? n : 1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_t *e = json_array_get(v, i);
+                int64_t rate = 0;
+                if (!json_is_object(e) ||
+                    get_i64(json_object_get(e, "major"), path, 0, &d[i].major, NULL) < 0 ||
+                    get_i64(json_object_get(e, "minor"), path, 0, &d[i].minor, NULL) < 0 ||
+                    get_i64(json_object_get(e, "rate"), path, 0, &rate, NULL) < 0) {
+                        free(d);
+                        return bad(reterr, path, "expected an array of {major, minor, rate}");
+                }
+                d[i].rate = (uint64_t) rate;
+        }
+        free(*ret);
+        *ret = d;
+        *ret_n = n;
+        return 0;
+}
+
+/* linux.resources: the parts nsbox applies (memory, cpu, pids, blockIO,
+ * unified); the others are not accepted silently but refused, so a limit
+ * never goes missing unnoticed. */
+static int parse_resources(NsboxResources *res, json_t *r, NsboxError **reterr)
+{
+        json_t *o, *v;
+        int rc;
+        int64_t x = 0;
+        if (!json_is_object(r))
+                return bad(reterr, "linux.resources", "expected an object");
+        const char *key;
+        json_object_foreach (r, key, v)
+                if (!streq(key, "memory") && !streq(key, "cpu") && !streq(key, "pids") &&
+                    !streq(key, "blockIO") && !streq(key, "unified"))
+                        return nsbox_error_set_message(
+                                reterr, EOPNOTSUPP, "config.json: linux.resources.%s: not supported", key);
+        if ((o = json_object_get(r, "memory"))) {
+                if (!json_is_object(o))
+                        return bad(reterr, "linux.resources.memory", "expected an object");
+                if ((v = json_object_get(o, "limit"))) {
+                        if ((rc = get_i64(v, "linux.resources.memory.limit", -1, &res->memory.limit,
+                                          reterr)) < 0)
+                                return rc;
+                        res->memory.has_limit = true;
+                }
+                if ((v = json_object_get(o, "reservation"))) {
+                        if ((rc = get_i64(v, "linux.resources.memory.reservation", -1,
+                                          &res->memory.reservation, reterr)) < 0)
+                                return rc;
+                        res->memory.has_reservation = true;
+                }
+                if ((v = json_object_get(o, "swap"))) {
+                        if ((rc = get_i64(v, "linux.resources.memory.swap", -1, &res->memory.swap, reterr)) <
+                            0)
+                                return rc;
+                        res->memory.has_swap = true;
+                }
+        }
+        if ((o = json_object_get(r, "cpu"))) {
+                if (!json_is_object(o))
+                        return bad(reterr, "linux.resources.cpu", "expected an object");
+                if ((v = json_object_get(o, "shares"))) {
+                        if ((rc = get_i64(v, "linux.resources.cpu.shares", 0, &x, reterr)) < 0)
+                                return rc;
+                        res->cpu.shares = (uint64_t) x;
+                        res->cpu.has_shares = true;
+                }
+                if ((v = json_object_get(o, "quota"))) {
+                        if ((rc = get_i64(v, "linux.resources.cpu.quota", -1, &res->cpu.quota, reterr)) < 0)
+                                return rc;
+                        res->cpu.has_quota = true;
+                }
+                if ((v = json_object_get(o, "period"))) {
+                        if ((rc = get_i64(v, "linux.resources.cpu.period", 0, &x, reterr)) < 0)
+                                return rc;
+                        res->cpu.period = (uint64_t) x;
+                        res->cpu.has_period = true;
+                }
+                if ((v = json_object_get(o, "cpus")) &&
+                    (rc = get_str(v, "linux.resources.cpu.cpus", &res->cpu.cpus, reterr)) < 0)
+                        return rc;
+                if ((v = json_object_get(o, "mems")) &&
+                    (rc = get_str(v, "linux.resources.cpu.mems", &res->cpu.mems, reterr)) < 0)
+                        return rc;
+        }
+        if ((o = json_object_get(r, "pids"))) {
+                if (!json_is_object(o))
+                        return bad(reterr, "linux.resources.pids", "expected an object");
+                if ((rc = get_i64(json_object_get(o, "limit"), "linux.resources.pids.limit", -1,
+                                  &res->pids.limit, reterr)) < 0)
+                        return rc;
+                res->pids.has_limit = true;
+        }
+        if ((o = json_object_get(r, "blockIO"))) {
+                if (!json_is_object(o))
+                        return bad(reterr, "linux.resources.blockIO", "expected an object");
+                if ((v = json_object_get(o, "weight"))) {
+                        if ((rc = get_i64(v, "linux.resources.blockIO.weight", 0, &x, reterr)) < 0)
+                                return rc;
+                        if (x > 1000)
+                                return bad(reterr, "linux.resources.blockIO.weight", "expected 10 to 1000");
+                        res->block_io.weight = (uint16_t) x;
+                        res->block_io.has_weight = true;
+                }
+                if ((v = json_object_get(o, "throttleReadBpsDevice")) &&
+                    (rc = get_throttle(v, "linux.resources.blockIO.throttleReadBpsDevice",
+                                       &res->block_io.throttle_read_bps, &res->block_io.n_throttle_read_bps,
+                                       reterr)) < 0)
+                        return rc;
+                if ((v = json_object_get(o, "throttleWriteBpsDevice")) &&
+                    (rc = get_throttle(v, "linux.resources.blockIO.throttleWriteBpsDevice",
+                                       &res->block_io.throttle_write_bps,
+                                       &res->block_io.n_throttle_write_bps, reterr)) < 0)
+                        return rc;
+        }
+        if ((o = json_object_get(r, "unified"))) {
+                if (!json_is_object(o))
+                        return bad(reterr, "linux.resources.unified", "expected an object of strings");
+                size_t n = 0;
+                char **l = calloc(2 * json_object_size(o) + 1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+                json_object_foreach (o, key, v) {
+                        if (!json_is_string(v)) {
+                                strv_free(l);
+                                return bad(reterr, "linux.resources.unified",
+                                           "expected an object of strings");
+                        }
+                        if (!(l[n++] = strdup(key)) || !(l[n++] = strdup(json_string_value(v)))) {
+                                strv_free(l);
+                                return -ENOMEM;
+                        }
+                }
+                strv_free(res->unified);
+                res->unified = l;
+        }
+        return 0;
+}
+
 static int parse_linux(NsboxSpec *s, json_t *lx, NsboxError **reterr)
 {
         json_t *v;
@@ -544,6 +780,12 @@ static int parse_linux(NsboxSpec *s, json_t *lx, NsboxError **reterr)
                     !streq(p, "rshared") && !streq(p, "runbindable"))
                         return bad(reterr, "linux.rootfsPropagation", "unknown propagation");
         }
+        if ((v = json_object_get(lx, "cgroupsPath")) &&
+            (r = get_str(v, "linux.cgroupsPath", &s->linux_cfg.cgroups_path, reterr)) < 0)
+                return r;
+        if ((v = json_object_get(lx, "resources")) &&
+            (r = parse_resources(&s->linux_cfg.resources, v, reterr)) < 0)
+                return r;
         return 0;
 }
 
@@ -626,8 +868,17 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
                                         json_is_string(val) && streq(json_string_value(val), "true");
                         else if (streq(key, "org.nsbox.init"))
                                 s->ext.init = json_is_string(val) && streq(json_string_value(val), "true");
-                        else if ((dest = startswith(key, "org.nsbox.file.")) && json_is_string(val) &&
-                                 (r = nsbox_spec_add_file(s, dest, json_string_value(val), 0644)) < 0)
+                        else if (streq(key, "org.nsbox.cgroup.limits"))
+                                s->ext.cgroup_best_effort =
+                                        json_is_string(val) && streq(json_string_value(val), "best-effort");
+                        else if (streq(key, "org.nsbox.cgroup.root") && json_is_string(val)) {
+                                free(s->ext.cgroup_root);
+                                if (!(s->ext.cgroup_root = strdup(json_string_value(val)))) {
+                                        r = -ENOMEM;
+                                        goto fail;
+                                }
+                        } else if ((dest = startswith(key, "org.nsbox.file.")) && json_is_string(val) &&
+                                   (r = nsbox_spec_add_file(s, dest, json_string_value(val), 0644)) < 0)
                                 goto fail;
                 }
         }

@@ -167,6 +167,85 @@ static void test_terminal_and_init(void **state)
         expect_error("{\"process\": {\"consoleSize\": {\"height\": 70000, \"width\": 1}}}", "below 65536");
 }
 
+/* linux.cgroupsPath and linux.resources in runtime-spec config-linux.md's
+ * spelling, both ways */
+static void test_resources(void **state)
+{
+        (void) state;
+        const char *json =
+                "{\"linux\": {\"cgroupsPath\": \"/nsbox/box\", \"resources\": {"
+                "\"memory\": {\"limit\": 67108864, \"reservation\": 33554432, \"swap\": -1},"
+                "\"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000, \"cpus\": \"0-1\", "
+                "\"mems\": \"0\"},"
+                "\"pids\": {\"limit\": 64},"
+                "\"blockIO\": {\"weight\": 300, \"throttleReadBpsDevice\": [{\"major\": 254, \"minor\": 0, "
+                "\"rate\": 1048576}], \"throttleWriteBpsDevice\": [{\"major\": 7, \"minor\": 1, \"rate\": 2}]},"
+                "\"unified\": {\"memory.high\": \"50000000\"}}},"
+                "\"annotations\": {\"org.nsbox.cgroup.limits\": \"best-effort\", "
+                "\"org.nsbox.cgroup.root\": \"/tmp/cg\"}}";
+        NsboxSpec *t = NULL;
+        NsboxError *err = NULL;
+        assert_int_equal(nsbox_spec_from_json(json, &t, &err), 0);
+        const NsboxResources *r = &t->linux_cfg.resources;
+        assert_string_equal(t->linux_cfg.cgroups_path, "/nsbox/box");
+        assert_true(r->memory.has_limit && r->memory.has_reservation && r->memory.has_swap);
+        assert_int_equal(r->memory.limit, 67108864);
+        assert_int_equal(r->memory.reservation, 33554432);
+        assert_int_equal(r->memory.swap, -1);
+        assert_int_equal(r->cpu.shares, 512);
+        assert_int_equal(r->cpu.quota, 50000);
+        assert_int_equal(r->cpu.period, 100000);
+        assert_string_equal(r->cpu.cpus, "0-1");
+        assert_string_equal(r->cpu.mems, "0");
+        assert_true(r->pids.has_limit);
+        assert_int_equal(r->pids.limit, 64);
+        assert_int_equal(r->block_io.weight, 300);
+        assert_int_equal(r->block_io.n_throttle_read_bps, 1);
+        assert_int_equal(r->block_io.throttle_read_bps[0].major, 254);
+        assert_int_equal(r->block_io.throttle_read_bps[0].rate, 1048576);
+        assert_int_equal(r->block_io.throttle_write_bps[0].minor, 1);
+        assert_string_equal(r->unified[0], "memory.high");
+        assert_string_equal(r->unified[1], "50000000");
+        assert_null(r->unified[2]);
+        assert_true(t->ext.cgroup_best_effort);
+        assert_string_equal(t->ext.cgroup_root, "/tmp/cg");
+
+        _cleanup_free_ char *out = NULL, *out2 = NULL;
+        assert_int_equal(nsbox_spec_to_json(t, &out), 0);
+        assert_non_null(strstr(out, "\"cgroupsPath\": \"/nsbox/box\""));
+        assert_non_null(strstr(out, "\"limit\": 67108864"));
+        assert_non_null(strstr(out, "\"throttleReadBpsDevice\""));
+        NsboxSpec *u = NULL;
+        assert_int_equal(nsbox_spec_from_json(out, &u, &err), 0);
+        assert_int_equal(nsbox_spec_to_json(u, &out2), 0);
+        assert_string_equal(out, out2);
+        nsbox_spec_free(t);
+        nsbox_spec_free(u);
+
+        /* nothing set: no "resources" key at all */
+        NsboxSpec *e = nsbox_spec_new();
+        _cleanup_free_ char *empty = NULL;
+        assert_int_equal(nsbox_spec_to_json(e, &empty), 0);
+        assert_null(strstr(empty, "resources"));
+        assert_null(strstr(empty, "cgroupsPath"));
+        nsbox_spec_free(e);
+
+        expect_error("{\"linux\": {\"resources\": {\"memory\": {\"limit\": -2}}}}",
+                     "linux.resources.memory.limit");
+        expect_error("{\"linux\": {\"resources\": {\"pids\": {}}}}", "linux.resources.pids.limit");
+        expect_error("{\"linux\": {\"resources\": {\"cpu\": {\"cpus\": 1}}}}", "linux.resources.cpu.cpus");
+        expect_error("{\"linux\": {\"resources\": {\"blockIO\": {\"weight\": 5000}}}}", "blockIO.weight");
+        expect_error("{\"linux\": {\"resources\": {\"unified\": {\"a\": 1}}}}", "unified");
+        expect_error("{\"linux\": {\"cgroupsPath\": 3}}", "linux.cgroupsPath");
+        /* a limit nsbox cannot apply is refused, never dropped */
+        NsboxSpec *x = NULL;
+        assert_int_equal(
+                nsbox_spec_from_json("{\"linux\": {\"resources\": {\"hugepageLimits\": []}}}", &x, &err),
+                -EOPNOTSUPP);
+        assert_non_null(strstr(err->message, "hugepageLimits: not supported"));
+        nsbox_error_free(err);
+}
+
 static void test_add_mount_rejects_relative(void **state)
 {
         (void) state;
@@ -195,6 +274,7 @@ int main(void)
                 cmocka_unit_test(test_roundtrip),    cmocka_unit_test(test_json_names),
                 cmocka_unit_test(test_bad_json),     cmocka_unit_test(test_add_mount_rejects_relative),
                 cmocka_unit_test(test_default_caps), cmocka_unit_test(test_terminal_and_init),
+                cmocka_unit_test(test_resources),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
