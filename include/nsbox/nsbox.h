@@ -11,6 +11,7 @@
 #include <nsbox/rootfs.h>
 #include <nsbox/container.h>
 #include <nsbox/user.h>
+#include <nsbox/cgroup.h>
 
 #ifdef __cplusplus
 extern "C" {
