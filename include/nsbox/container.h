@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <nsbox/cgroup.h>
 #include <nsbox/common.h>
 #include <nsbox/error.h>
 #include <nsbox/spec.h>
@@ -25,7 +26,11 @@ typedef struct NsboxContainer NsboxContainer;
  *          context, as reported by the child over the sync socket
  *
  * Clones a child into the spec's namespaces (clone3(2) with CLONE_PIDFD),
- * sets up its mounts, pivot_root(2)s into the rootfs and execs process.args.
+ * in its cgroup when the spec has linux.cgroupsPath (made with
+ * nsbox_cgroup_create() before the clone; on cgroup v2 the child is cloned
+ * into it with CLONE_INTO_CGROUP, on v1 the parent moves it in before the
+ * child runs any code of the container's; its cgroup namespace is made only
+ * then, so the container sees its cgroup as '/'), sets up its mounts, pivot_root(2)s into the rootfs and execs process.args.
  * With process.terminal, the command's stdio is a new pseudo-terminal (see
  * nsbox_container_console_fd()); with ext.init, the child stays PID 1 as a
  * signal-forwarding, zombie-reaping init and a grandchild execs the command.
@@ -35,7 +40,8 @@ typedef struct NsboxContainer NsboxContainer;
  * Returns once the exec has succeeded or the setup has failed; the child dies
  * with the caller (PR_SET_PDEATHSIG, checked against the parent's pidfd).
  *
- * Returns: 0; -EINVAL for an unusable spec; the -errno of the failing step
+ * Returns: 0; -EINVAL for an unusable spec; the errors of
+ * nsbox_cgroup_create() (-EINVAL, -EOPNOTSUPP, -EEXIST, -EACCES, ...); the -errno of the failing step
  * (e.g. -ENOENT for a missing rootfs or command, -EACCES for a command that
  * is not executable); -ENOMEM. After a failure, no process, mount or fd that
  * this call made is left.
@@ -78,12 +84,23 @@ NSBOX_PUBLIC int nsbox_container_console_fd(const NsboxContainer *c);
 /** nsbox_container_pid - the init process's PID in the caller's PID namespace. */
 NSBOX_PUBLIC pid_t nsbox_container_pid(const NsboxContainer *c);
 
+/**
+ * nsbox_container_cgroup - the container's cgroup (spec linux.cgroupsPath),
+ * for its statistics (nsbox_cgroup_stats()) and the limits best-effort mode
+ * skipped; owned by the container, which removes it in
+ * nsbox_container_free(). Read the statistics after nsbox_container_wait()
+ * and before the free for the totals of the whole run.
+ * Returns: the cgroup, or NULL when the spec has no cgroupsPath.
+ */
+NSBOX_PUBLIC NsboxCgroup *nsbox_container_cgroup(const NsboxContainer *c);
+
 /** nsbox_container_pidfd - a pidfd of the init process, owned by the container. */
 NSBOX_PUBLIC int nsbox_container_pidfd(const NsboxContainer *c);
 
 /**
  * nsbox_container_free - release a container; one still running is killed
- * with SIGKILL and reaped first, so nothing outlives it. NULL is accepted.
+ * with SIGKILL and reaped first, so nothing outlives it; then its cgroup is
+ * removed (nsbox_cgroup_destroy()). NULL is accepted.
  */
 NSBOX_PUBLIC void nsbox_container_free(NsboxContainer *c);
 

@@ -28,14 +28,15 @@ struct NsboxContainer {
         int pidfd;
         bool reaped;
         int status;
-        int console_fd; /* the pseudo-terminal's master with process.terminal, else -EBADF */
+        int console_fd;      /* the pseudo-terminal's master with process.terminal, else -EBADF */
+        NsboxCgroup *cgroup; /* with linux.cgroupsPath; removed when the container is freed */
 };
 
 enum {
-        SYNC_ERROR = 1,      /* child -> parent: setup failed (or exec failed) */
-        SYNC_EXEC = 2,       /* child -> parent: about to exec */
-        SYNC_IDMAP_DONE = 3, /* parent -> child: id maps written, go on */
-        SYNC_CONSOLE = 4,    /* child -> parent: the terminal's master fd (SCM_RIGHTS) */
+        SYNC_ERROR = 1,   /* child -> parent: setup failed (or exec failed) */
+        SYNC_EXEC = 2,    /* child -> parent: about to exec */
+        SYNC_GO = 3,      /* parent -> child: id maps written, in the cgroup: go on */
+        SYNC_CONSOLE = 4, /* child -> parent: the terminal's master fd (SCM_RIGHTS) */
 };
 
 enum {
@@ -338,18 +339,20 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 _exit(EXIT_FAILURE);
         safe_close(parent_pidfd);
 
-        if (ctx->spec->linux_cfg.namespaces[NSBOX_NS_USER] &&
-            !ctx->spec->linux_cfg.namespace_paths[NSBOX_NS_USER] &&
-            (ctx->spec->linux_cfg.n_uid_mappings || ctx->spec->linux_cfg.n_gid_mappings)) {
+        if (ctx->wait_for_parent) {
                 struct sync_msg m;
                 ssize_t n = recv(sync_fd, &m, sizeof(m), 0);
-                if (n < (ssize_t) offsetof(struct sync_msg, text) || m.type != SYNC_IDMAP_DONE)
+                if (n < (ssize_t) offsetof(struct sync_msg, text) || m.type != SYNC_GO)
                         _exit(EXIT_FAILURE); /* the parent failed and says why itself */
         }
 
         r = join_namespaces(spec, &err);
         if (r < 0)
                 goto fail;
+        if (ctx->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+                r = nsbox_error_set(&err, errno, "new cgroup namespace");
+                goto fail;
+        }
 
         if (spec->linux_cfg.namespaces[NSBOX_NS_MNT]) {
                 r = nsbox_mount_setup_rootfs(ctx, &err);
@@ -476,6 +479,23 @@ static ssize_t recv_sync(int sock, struct sync_msg *m, int *ret_fd)
         return n;
 }
 
+static void nsbox_cgroup_destroyp(NsboxCgroup **cg)
+{
+        (void) nsbox_cgroup_destroy(*cg, NULL);
+}
+
+/* The cgroup hook of nsbox_container_start(): linux.cgroupsPath with
+ * linux.resources, in ext.cgroup_root (see nsbox/cgroup.h). */
+static int container_cgroup(const NsboxSpec *spec, NsboxCgroup **ret, NsboxError **reterr)
+{
+        *ret = NULL;
+        if (!spec->linux_cfg.cgroups_path)
+                return 0;
+        return nsbox_cgroup_create(spec->ext.cgroup_root, spec->linux_cfg.cgroups_path,
+                                   &spec->linux_cfg.resources,
+                                   spec->ext.cgroup_best_effort ? NSBOX_CGROUP_BEST_EFFORT : 0, ret, reterr);
+}
+
 static int wait_child_gone(int pidfd, siginfo_t *si)
 {
         for (;;) {
@@ -510,6 +530,25 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         for (int t = 0; t < _NSBOX_NS_MAX; t++)
                 if (spec->linux_cfg.namespaces[t] && !spec->linux_cfg.namespace_paths[t])
                         flags |= nsbox_ns_type_clone_flag((NsboxNsType) t);
+        ctx.wait_for_parent =
+                new_userns && (spec->linux_cfg.n_uid_mappings || spec->linux_cfg.n_gid_mappings);
+
+        /* The container's cgroup: made before the clone; the child is born
+         * in it on cgroup v2 (CLONE_INTO_CGROUP) and is moved into the v1
+         * hierarchies before it is released. */
+        _cleanup_(nsbox_cgroup_destroyp) NsboxCgroup *cg = NULL;
+        int cgroup_fd = -EBADF;
+        r = container_cgroup(spec, &cg, reterr);
+        if (r < 0)
+                return r;
+        if (cg) {
+                ctx.wait_for_parent = true;
+                cgroup_fd = nsbox_cgroup_clone_fd(cg);
+                if (flags & CLONE_NEWCGROUP) {
+                        flags &= ~(uint64_t) CLONE_NEWCGROUP;
+                        ctx.unshare_cgroupns = true;
+                }
+        }
 
         _cleanup_close_ int parent_pidfd = sys_pidfd_open(getpid(), 0);
         if (parent_pidfd < 0)
@@ -526,6 +565,10 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = SIGCHLD,
         };
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t) cgroup_fd;
+        }
         /* Make sure stdio buffers are empty so nothing is written twice. */
         fflush(NULL);
         pid_t pid = sys_clone3(&args, sizeof(args));
@@ -549,12 +592,17 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         c->pid = pid;
         c->pidfd = pidfd;
         c->console_fd = -EBADF;
+        c->cgroup = TAKE_PTR(cg);
 
+        if (c->cgroup && (r = nsbox_cgroup_attach(c->cgroup, pid, cgroup_fd >= 0, reterr)) < 0)
+                goto fail;
         if (new_userns && (spec->linux_cfg.n_uid_mappings || spec->linux_cfg.n_gid_mappings)) {
                 r = write_id_maps(pid, spec, reterr);
                 if (r < 0)
                         goto fail;
-                struct sync_msg m = { .type = SYNC_IDMAP_DONE };
+        }
+        if (ctx.wait_for_parent) {
+                struct sync_msg m = { .type = SYNC_GO };
                 if (send(sync_parent, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0) {
                         r = nsbox_error_set(reterr, errno, "sync with container");
                         goto fail;
@@ -656,6 +704,11 @@ pid_t nsbox_container_pid(const NsboxContainer *c)
         return c->pid;
 }
 
+NsboxCgroup *nsbox_container_cgroup(const NsboxContainer *c)
+{
+        return c->cgroup;
+}
+
 int nsbox_container_pidfd(const NsboxContainer *c)
 {
         return c->pidfd;
@@ -672,5 +725,8 @@ void nsbox_container_free(NsboxContainer *c)
         }
         safe_close(c->pidfd);
         safe_close(c->console_fd);
+        /* after the reap: what is left in the cgroup dies with the pid
+         * namespace, or is killed, before the directories go */
+        (void) nsbox_cgroup_destroy(c->cgroup, NULL);
         free(c);
 }

@@ -10,6 +10,12 @@ typedef struct NsboxSetupContext {
         const NsboxSpec *spec;
         const char *stage_dir; /* an existing directory the child covers with its own tmpfs */
         bool in_userns;        /* the container has its own user namespace: no mknod, bind devices */
+        /* the parent has work to do before the child may go on (id maps, its
+         * cgroup): the child waits for SYNC_GO */
+        bool wait_for_parent;
+        /* the cgroup namespace is made after the parent moved the child into
+         * its cgroup, so the container sees that cgroup as '/' */
+        bool unshare_cgroupns;
 } NsboxSetupContext;
 
 /**
