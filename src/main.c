@@ -13,7 +13,15 @@ static const struct {
         { "run", cmd_run, "run a command in a new container" },
         { "lsns", cmd_lsns, "list namespaces (util-linux lsns)" },
         { "unshare", cmd_unshare, "run a program in new namespaces (util-linux unshare)" },
+        { "stats", cmd_stats, "CPU, memory and pids of running containers" },
+        { "gc", cmd_gc, "remove what killed nsbox processes left behind" },
 };
+
+/* nsbox's own commands (the others are util-linux's) */
+static bool own_command(const char *name)
+{
+        return streq(name, "run") || streq(name, "stats") || streq(name, "gc");
+}
 
 static void usage(FILE *f)
 {
@@ -32,7 +40,7 @@ int main(int argc, char **argv)
 
         /* argv[0] dispatch: the util-linux names behave exactly as those tools. */
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                if (!streq(commands[i].name, "run") && streq(base, commands[i].name)) {
+                if (!own_command(commands[i].name) && streq(base, commands[i].name)) {
                         program_invocation_name_cmd = commands[i].name;
                         return commands[i].fn(argc, argv);
                 }
@@ -53,9 +61,11 @@ int main(int argc, char **argv)
                 if (streq(argv[1], commands[i].name)) {
                         /* The util-linux-compatible commands speak as the tool they
                          * replace; nsbox's own as "nsbox CMD". */
-                        if (streq(commands[i].name, "run"))
-                                program_invocation_name_cmd = "nsbox run";
-                        else
+                        static char own[32];
+                        if (own_command(commands[i].name)) {
+                                snprintf(own, sizeof(own), "nsbox %s", commands[i].name);
+                                program_invocation_name_cmd = own;
+                        } else
                                 program_invocation_name_cmd = commands[i].name;
                         return commands[i].fn(argc - 1, argv + 1);
                 }

@@ -18,6 +18,7 @@
 #include "basic/fileio.h"
 #include "basic/parse.h"
 #include "common.h"
+#include "run-cgroup.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -60,6 +61,7 @@ typedef struct RunArgs {
         size_t n_binds;
         char **tmpfs;
         size_t n_tmpfs;
+        RunCgroupArgs cg; /* resource limits: run-cgroup.c */
 } RunArgs;
 
 static void usage(FILE *f)
@@ -98,6 +100,10 @@ static void usage(FILE *f)
               "     --tmpfs <dst>        mount a tmpfs (repeatable)\n"
               "     --print-spec         print the container's OCI config.json and exit\n"
               "\n"
+              "",
+              f);
+        run_cgroup_usage(f);
+        fputs("\n"
               " -h, --help               display this help\n"
               " -V, --version            display version\n"
               "\n"
@@ -285,10 +291,21 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 { "version", no_argument, NULL, 'V' },
                 {},
         };
+        /* longopts, then run-cgroup.c's options */
+        struct option all[ELEMENTSOF(longopts) + RUN_CGROUP_N_OPTIONS];
+        memcpy(all, longopts, sizeof(longopts) - sizeof(longopts[0]));
+        memcpy(all + ELEMENTSOF(longopts) - 1, run_cgroup_options,
+               sizeof(struct option) * RUN_CGROUP_N_OPTIONS);
+        memset(&all[ELEMENTSOF(all) - 1], 0, sizeof(all[0]));
         int c;
         opterr = 0;
         /* '+': options end at the command, so `nsbox run ls -l` works */
-        while ((c = getopt_long(argc, argv, "+w:e:u:tihV", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+w:e:u:m:tihV", all, NULL)) >= 0) {
+                int handled = run_cgroup_parse(&a->cg, c, optarg);
+                if (handled < 0)
+                        return handled;
+                if (handled > 0)
+                        continue;
                 switch (c) {
                 case OPT_ROOTFS:
                         a->rootfs = optarg;
@@ -407,6 +424,8 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                         return -EINVAL;
                 }
         }
+        if (run_cgroup_check(&a->cg) < 0)
+                return -EINVAL;
         if (a->read_only && a->ephemeral) {
                 log_error("--read-only and --ephemeral cannot be combined");
                 return -EINVAL;
@@ -936,6 +955,8 @@ int cmd_run(int argc, char **argv)
         NsboxSpec *spec = NULL;
         r = build_spec(&a, rootfs_path, overlay, name, argv + optind_, &user, wsp, &spec);
         nsbox_user_done(&user);
+        if (r >= 0 && (r = run_cgroup_apply(&a.cg, name, spec)) < 0)
+                nsbox_spec_free(spec);
         if (r < 0) {
                 if (r == -ENOMEM)
                         log_error("%s", strerror(ENOMEM));
@@ -982,6 +1003,7 @@ int cmd_run(int argc, char **argv)
                 nsbox_error_free(err);
                 return code;
         }
+        run_cgroup_started(c);
 
         if (a.tty && isatty(STDIN_FILENO) && (r = make_terminal_raw()) < 0) {
                 log_error("set the terminal to raw mode: %s", strerror(-r));
@@ -989,7 +1011,8 @@ int cmd_run(int argc, char **argv)
                 return EXIT_NSBOX_ERROR;
         }
         int status = supervise(c, sigfd, a.stop_timeout);
-        nsbox_container_free(c);
         restore_terminal();
+        status = run_cgroup_finish(&a.cg, c, name, status);
+        nsbox_container_free(c);
         return status;
 }
