@@ -122,20 +122,38 @@ time.sleep(4)' 2>"$T/stats" &
 }
 
 @test "--cpus 0.5 keeps a busy loop at 40-60 % of one CPU over 3 s (cpuacct)" {
-        "$NSBOX" run --name spin --cgroup-parent "$P" --cpus 0.5 -- timeout 6 sh -c 'while :; do :; done' &
+        "$NSBOX" run --name spin --cgroup-parent "$P" --cpus 0.5 -- timeout 14 sh -c 'while :; do :; done' &
         pid=$!
         wait_for "$CG/cpuacct/$P/spin/cpuacct.usage"
         [ "$(cat $CG/cpu/$P/spin/cpu.cfs_quota_us)" = 50000 ]
         [ "$(cat $CG/cpu/$P/spin/cpu.cfs_period_us)" = 100000 ]
         sleep 0.5
-        u0=$(cat $CG/cpuacct/$P/spin/cpuacct.usage)
-        t0=$(date +%s%N)
-        sleep 3
-        u1=$(cat $CG/cpuacct/$P/spin/cpuacct.usage)
-        t1=$(date +%s%N)
-        pct=$(((u1 - u0) * 100 / (t1 - t0)))
-        echo "used $pct % of one CPU"
-        [ "$pct" -ge 40 ] && [ "$pct" -le 60 ]
+        # never above 60 %. Below 40 % is the limit's fault only if the loop
+        # was throttled in that window (it used up its quota); unthrottled,
+        # other load on this shared 2-CPU host starved it: measure again.
+        starved=0
+        for try in 1 2 3; do
+                n0=$(awk '$1 == "nr_throttled" { print $2 }' $CG/cpu/$P/spin/cpu.stat)
+                u0=$(cat $CG/cpuacct/$P/spin/cpuacct.usage)
+                t0=$(date +%s%N)
+                sleep 3
+                u1=$(cat $CG/cpuacct/$P/spin/cpuacct.usage)
+                t1=$(date +%s%N)
+                n1=$(awk '$1 == "nr_throttled" { print $2 }' $CG/cpu/$P/spin/cpu.stat)
+                pct=$(((u1 - u0) * 100 / (t1 - t0)))
+                echo "used $pct % of one CPU, throttled in $((n1 - n0)) of ~30 periods"
+                [ "$pct" -le 60 ]
+                [ "$pct" -ge 40 ] && break
+                # throttled in most periods yet under 40 %: the quota is wrong
+                [ $((n1 - n0)) -lt 20 ]
+                starved=$((starved + 1))
+        done
+        if [ "$starved" -eq 3 ]; then
+                kill -TERM $pid
+                wait $pid || true
+                skip "the host is saturated by other load ($(cut -d' ' -f1 /proc/loadavg) runnable): the loop got $pct % unthrottled"
+        fi
+        kill -TERM $pid
         wait $pid || true
         [ -z "$(leftovers)" ]
 }
