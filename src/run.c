@@ -74,12 +74,13 @@ static void usage(FILE *f)
               "/sys (read-only) and /tmp. Without --rootfs the host's own root, read-only.\n"
               "\n"
               "Options:\n"
-              "     --rootfs <dir|file>  rootfs directory, or a tar archive (gzip, xz, zstd, plain)\n"
-              "                            extracted once into a cache and used through an overlay\n"
+              "     --rootfs <dir|file>  rootfs directory, or a tar archive (gzip, xz, zstd, bzip2\n"
+              "                            or plain), extracted once into a cache and used\n"
+              "                            through an overlay\n"
               "     --read-only          mount the rootfs read-only\n"
               "     --ephemeral          put a throw-away overlay over a rootfs directory\n"
               "     --name <name>        container name (default: nsbox-XXXXXX)\n"
-              "     --hostname <name>    hostname (default: the container's name)\n"
+              "     --hostname <name>    hostname (default: the container's name, '_' made '-')\n"
               "     --domainname <name>  NIS domain name\n"
               " -u, --user <user[:group]>\n"
               "                          run as this user (name or number) and group, from\n"
@@ -183,6 +184,39 @@ static int check_hostname_as(const char *what, const char *h)
                 label += ll + 1;
         }
         return 0;
+}
+
+/* Quietly: is h a hostname check_hostname() would take? */
+static bool valid_hostname(const char *h)
+{
+        size_t l = strlen(h);
+        if (l == 0 || l > 64 ||
+            strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != l)
+                return false;
+        for (const char *label = h;;) {
+                size_t ll = strcspn(label, ".");
+                if (ll == 0 || ll > 63 || label[0] == '-' || label[ll - 1] == '-')
+                        return false;
+                if (!label[ll])
+                        return true;
+                label += ll + 1;
+        }
+}
+
+/* The default hostname for a container name: '_' becomes '-', at most 63
+ * bytes; a name that still is no hostname gets "nsbox" instead. */
+static void hostname_from_name(const char *name, char buf[static 65])
+{
+        size_t l = strnlen(name, 63);
+        memcpy(buf, name, l);
+        buf[l] = 0;
+        for (char *p = buf; *p; p++)
+                if (*p == '_')
+                        *p = '-';
+        while (*buf && strchr("-.", buf[strlen(buf) - 1]))
+                buf[strlen(buf) - 1] = 0;
+        if (!valid_hostname(buf))
+                snprintf(buf, 65, "nsbox");
 }
 
 static int check_hostname(const char *h)
@@ -300,7 +334,7 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
         int c;
         opterr = 0;
         /* '+': options end at the command, so `nsbox run ls -l` works */
-        while ((c = getopt_long(argc, argv, "+w:e:u:m:tihV", all, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:w:e:u:m:tihV", all, NULL)) >= 0) {
                 int handled = run_cgroup_parse(&a->cg, c, optarg);
                 if (handled < 0)
                         return handled;
@@ -415,6 +449,15 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 case 'V':
                         printf("nsbox %s\n", NSBOX_VERSION);
                         exit(0);
+                case ':':
+                        /* a leading ':' in the option string: a missing value is
+                         * told apart from an unknown option */
+                        if (optopt && optopt < 0x100)
+                                log_error("option '-%c' requires an argument", optopt);
+                        else
+                                log_error("option '%s' requires an argument", argv[optind - 1]);
+                        fprintf(stderr, "Try 'nsbox run --help' for more information.\n");
+                        return -EINVAL;
                 default:
                         if (optopt && optopt < 0x100)
                                 log_error("unknown option '-%c'", optopt);
@@ -860,8 +903,12 @@ int cmd_run(int argc, char **argv)
         _cleanup_(strv_freep) char **env_owned = a.env_owned;
         if (r < 0)
                 return EXIT_NSBOX_ERROR;
+        if (optind_ < argc && !*argv[optind_]) {
+                log_error("the command must not be empty");
+                return EXIT_NSBOX_ERROR;
+        }
 
-        char name[32];
+        char name[130];
         if (a.name)
                 snprintf(name, sizeof(name), "%s", a.name);
         else {
@@ -872,8 +919,13 @@ int cmd_run(int argc, char **argv)
                 }
                 snprintf(name, sizeof(name), "nsbox-%02x%02x%02x", rnd[0], rnd[1], rnd[2]);
         }
-        if (!a.hostname && check_hostname(a.name ? a.name : name) < 0)
-                return EXIT_NSBOX_ERROR;
+        /* The hostname defaults to the name, made a valid hostname: docker
+         * names may hold '_', hostnames may not. */
+        char hostbuf[65];
+        if (!a.hostname) {
+                hostname_from_name(name, hostbuf);
+                a.hostname = hostbuf;
+        }
 
         _cleanup_free_ char *rootfs_path = NULL;
         bool overlay = false;

@@ -23,6 +23,7 @@ rootfs_tarball() {
         [ -f "$ROOTFS_TAR" ] && return 0
         local d
         d=$(mktemp -d)
+        chmod 755 "$d"
         mkdir -p "$d"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,var,run}
         chmod 1777 "$d/tmp"
         cp /bin/busybox "$d/bin/busybox"
@@ -31,8 +32,14 @@ rootfs_tarball() {
                 [ "$a" = busybox ] || ln -s /bin/busybox "$d/bin/$a"
         done
         printf 'NAME="BusyBox"\nID=busybox\nPRETTY_NAME="nsbox test rootfs (busybox)"\n' >"$d/etc/os-release"
-        printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$d/etc/passwd"
-        printf 'root:x:0:\nnogroup:x:65534:\n' >"$d/etc/group"
+        # users and groups as Alpine's minirootfs has them, so tests that look
+        # names up behave alike on both rootfs kinds
+        printf '%s\n' root:x:0:0:root:/root:/bin/sh bin:x:1:1:bin:/bin:/sbin/nologin \
+                daemon:x:2:2:daemon:/sbin:/sbin/nologin mail:x:8:12:mail:/var/mail:/sbin/nologin \
+                nobody:x:65534:65534:nobody:/:/sbin/nologin >"$d/etc/passwd"
+        printf '%s\n' root:x:0:root bin:x:1:root,bin,daemon daemon:x:2:root,bin,daemon \
+                sys:x:3:root,bin tty:x:5: wheel:x:10:root mail:x:12:mail users:x:100:games \
+                nogroup:x:65533: nobody:x:65534: >"$d/etc/group"
         echo localhost >"$d/etc/hostname"
         printf '127.0.0.1 localhost\n' >"$d/etc/hosts"
         tar -C "$d" --numeric-owner -czf "$ROOTFS_TAR.tmp" . && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"

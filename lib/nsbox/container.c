@@ -604,6 +604,9 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         if (ctx.wait_for_parent) {
                 struct sync_msg m = { .type = SYNC_GO };
                 if (send(sync_parent, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0) {
+                        /* the child is gone: say how it ended, not EPIPE */
+                        if (errno == EPIPE || errno == ECONNRESET)
+                                goto died;
                         r = nsbox_error_set(reterr, errno, "sync with container");
                         goto fail;
                 }
@@ -647,6 +650,7 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         }
         if (!exec_announced) {
                 /* EOF without a word: the child died during setup. */
+        died:;
                 siginfo_t si;
                 wait_child_gone(c->pidfd, &si);
                 c->reaped = true;

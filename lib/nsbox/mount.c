@@ -390,13 +390,9 @@ static int setup_default_devices(int rootfd, bool in_userns, NsboxError **reterr
         return 0;
 }
 
-static bool spec_mounts_tmpfs_dev(const NsboxSpec *spec)
+static bool is_dev_tmpfs(const NsboxMount *m)
 {
-        for (size_t i = 0; i < spec->n_mounts; i++)
-                if (streq(spec->mounts[i].destination, "/dev") && spec->mounts[i].type &&
-                    streq(spec->mounts[i].type, "tmpfs"))
-                        return true;
-        return false;
+        return streq(m->destination, "/dev") && m->type && streq(m->type, "tmpfs");
 }
 
 /* ---- generated files ---- */
@@ -438,12 +434,15 @@ static int bind_generated_files(const NsboxSetupContext *ctx, int stagefd, int r
         return 0;
 }
 
-/* ---- masked and read-only paths (after pivot_root) ---- */
+/* ---- masked and read-only paths ---- */
 
-static int apply_masked_paths(const NsboxSpec *spec, NsboxError **reterr)
+/* Runs before pivot_root, with paths resolved inside the rootfs at rootfd:
+ * a masked file is covered by the host's /dev/null, which exists whatever the
+ * user mounted on the container's /dev. */
+static int apply_masked_paths(const NsboxSpec *spec, int rootfd, NsboxError **reterr)
 {
         for (char **p = spec->linux_cfg.masked_paths; p && *p; p++) {
-                _cleanup_close_ int t = open_in_root(AT_FDCWD, *p, O_PATH | O_NOFOLLOW);
+                _cleanup_close_ int t = open_in_root(rootfd, *p, O_PATH | O_NOFOLLOW);
                 if (t == -ENOENT)
                         continue;
                 if (t < 0)
@@ -465,7 +464,7 @@ static int apply_masked_paths(const NsboxSpec *spec, NsboxError **reterr)
                         return nsbox_error_set(reterr, r, "mask %s", *p);
         }
         for (char **p = spec->linux_cfg.readonly_paths; p && *p; p++) {
-                _cleanup_close_ int t = open_in_root(AT_FDCWD, *p, O_PATH | O_NOFOLLOW);
+                _cleanup_close_ int t = open_in_root(rootfd, *p, O_PATH | O_NOFOLLOW);
                 if (t == -ENOENT)
                         continue;
                 if (t < 0)
@@ -555,17 +554,26 @@ int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr)
         if (rootfd < 0)
                 return nsbox_error_set(reterr, errno, "open rootfs");
 
+        /* The generated files go first, so that a mount the user asked for
+         * (a --bind on /etc or /etc/hosts) covers them, rather than nsbox
+         * creating files inside the user's bound directory. */
+        r = bind_generated_files(ctx, stagefd, rootfd, reterr);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 r = do_mount(rootfd, &spec->mounts[i], reterr);
                 if (r < 0)
                         return r;
+                /* The default devices go into the /dev tmpfs right away: a later
+                 * mount on /dev (a bind of a host directory) must not get them. */
+                if (is_dev_tmpfs(&spec->mounts[i])) {
+                        r = setup_default_devices(rootfd, ctx->in_userns, reterr);
+                        if (r < 0)
+                                return r;
+                }
         }
-        if (spec_mounts_tmpfs_dev(spec)) {
-                r = setup_default_devices(rootfd, ctx->in_userns, reterr);
-                if (r < 0)
-                        return r;
-        }
-        r = bind_generated_files(ctx, stagefd, rootfd, reterr);
+
+        r = apply_masked_paths(spec, rootfd, reterr);
         if (r < 0)
                 return r;
 
@@ -580,9 +588,6 @@ int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr)
         if (chdir("/") < 0)
                 return nsbox_error_set(reterr, errno, "chdir /");
 
-        r = apply_masked_paths(spec, reterr);
-        if (r < 0)
-                return r;
 
         if (prop && (strstr(prop, "shared") || strstr(prop, "unbindable"))) {
                 unsigned long f =

@@ -145,3 +145,22 @@ check_error() {
         [ "$status" -eq 0 ]
         [[ "$output" =~ ^nsbox\ [0-9]+\.[0-9]+ ]]
 }
+
+@test "an option without its value says so, not 'unknown option'" {
+        run --separate-stderr "$NSBOX" run --rootfs
+        [ "$status" -eq 125 ]
+        [ "${stderr_lines[0]}" = "nsbox run: option '--rootfs' requires an argument" ]
+        run --separate-stderr "$NSBOX" run -w
+        [ "$status" -eq 125 ]
+        [ "${stderr_lines[0]}" = "nsbox run: option '-w' requires an argument" ]
+}
+
+@test "an empty command" {
+        check_error 125 "^nsbox run: the command must not be empty$" -- ''
+}
+
+@test "the default hostname is the name made a valid hostname" {
+        run "$NSBOX" run --name my_box.1 -- hostname
+        [ "$status" -eq 0 ]
+        [ "$output" = my-box.1 ]
+}

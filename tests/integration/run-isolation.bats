@@ -135,3 +135,18 @@ setup_file() {
         [ "$status" -eq 0 ]
         [ "$output" = "$h64" ]
 }
+
+@test "a host directory bound on /dev or /etc gets nothing created in it; a bound /etc/hosts wins" {
+        d=$(mktemp -d)
+        mkdir "$d/dev" "$d/etc"
+        echo '192.0.2.1 mine' >"$d/hosts"
+        run "$NSBOX" run --bind "$d/dev:/dev" -- true
+        [ "$status" -eq 0 ]
+        run "$NSBOX" run --rootfs "$ROOTFS_TAR" --bind "$d/etc:/etc" -- true
+        [ "$status" -eq 0 ]
+        run "$NSBOX" run --bind "$d/hosts:/etc/hosts:ro" -- cat /etc/hosts
+        [ "$output" = '192.0.2.1 mine' ]
+        [ -z "$(ls -A "$d/dev")" ]
+        [ -z "$(ls -A "$d/etc")" ]
+        rm -rf "$d"
+}
