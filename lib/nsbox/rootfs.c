@@ -9,11 +9,8 @@
  * created with an *at() call that does not follow it, so an archive cannot
  * write outside the destination whatever it contains.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <openssl/evp.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -26,6 +23,7 @@
 #include "basic/macro.h"
 #include "basic/missing.h"
 #include "basic/rm-rf.h"
+#include "nsbox/dlopen-archive.h"
 #include "nsbox/nsbox.h"
 
 /* fchmodat2(2) (Linux 6.6): chmod by name without following a symlink. */
@@ -743,6 +741,9 @@ int nsbox_archive_extract(int archive_fd, int dest_dirfd, NsboxProgressFn progre
         struct stat st;
         int r;
 
+        r = nsbox_dlopen_archive(reterr);
+        if (r < 0)
+                return r;
         if (fstat(archive_fd, &st) < 0)
                 return nsbox_error_set(reterr, errno, "archive");
         if (S_ISDIR(st.st_mode))
@@ -1135,6 +1136,9 @@ int nsbox_rootfs_from_archive(const char *archive, const char *cache_dir, NsboxP
 
         if (!archive || !cache_dir || !*cache_dir || !ret_path)
                 return nsbox_error_set(reterr, EINVAL, "rootfs from archive");
+        r = nsbox_dlopen_archive(reterr);
+        if (r < 0)
+                return r;
 
         /* The messages here do not repeat the archive's path: the caller
          * says which archive ("rootfs '/x': not a tar archive"). */
