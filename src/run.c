@@ -50,6 +50,7 @@ typedef struct RunArgs {
         const char *workdir;
         const char *user;
         bool read_only, ephemeral, net_host, print_spec, tty, init;
+        bool minimal;          /* --minimal: /proc only, no masked paths, no generated files */
         unsigned stop_timeout; /* seconds */
         char **env;            /* extra --env and --env-file entries, in command-line order */
         size_t n_env;
@@ -99,6 +100,8 @@ static void usage(FILE *f)
               "                            host: share the host's network\n"
               "     --bind <src:dst[:ro]>  bind-mount a host path (repeatable)\n"
               "     --tmpfs <dst>        mount a tmpfs (repeatable)\n"
+              "     --minimal            mount only /proc: no /dev, /sys, /tmp, masked or\n"
+              "                            read-only paths, /etc/hostname, hosts or resolv.conf\n"
               "     --print-spec         print the container's OCI config.json and exit\n"
               "\n"
               "",
@@ -300,6 +303,7 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 OPT_ENV_FILE,
                 OPT_INIT,
                 OPT_STOP_TIMEOUT,
+                OPT_MINIMAL,
         };
         static const struct option longopts[] = {
                 { "rootfs", required_argument, NULL, OPT_ROOTFS },
@@ -321,6 +325,7 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 { "interactive", no_argument, NULL, 'i' },
                 { "init", no_argument, NULL, OPT_INIT },
                 { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+                { "minimal", no_argument, NULL, OPT_MINIMAL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -432,6 +437,9 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                         break;
                 case OPT_INIT:
                         a->init = true;
+                        break;
+                case OPT_MINIMAL:
+                        a->minimal = true;
                         break;
                 case OPT_STOP_TIMEOUT: {
                         uint32_t v;
@@ -594,7 +602,9 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
                 spec->linux_cfg.namespaces[t] =
                         t != NSBOX_NS_USER && t != NSBOX_NS_TIME && !(t == NSBOX_NS_NET && a->net_host);
 
-        if ((r = nsbox_spec_add_default_mounts(spec)) < 0)
+        const char *proc_opts[] = { "nosuid", "noexec", "nodev", NULL };
+        if ((r = a->minimal ? nsbox_spec_add_mount(spec, "/proc", "proc", "proc", proc_opts)
+                            : nsbox_spec_add_default_mounts(spec)) < 0)
                 goto fail;
         if (a->net_host) {
                 /* sysfs belongs to the network namespace that mounts it: with the
@@ -617,7 +627,7 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
                         }
         }
         const char *tmp_opts[] = { "nosuid", "nodev", "mode=1777", NULL };
-        if ((r = nsbox_spec_add_mount(spec, "/tmp", "tmpfs", "tmpfs", tmp_opts)) < 0)
+        if (!a->minimal && (r = nsbox_spec_add_mount(spec, "/tmp", "tmpfs", "tmpfs", tmp_opts)) < 0)
                 goto fail;
         for (size_t i = 0; i < a->n_tmpfs; i++)
                 if ((r = nsbox_spec_add_mount(spec, a->tmpfs[i], "tmpfs", "tmpfs", tmp_opts)) < 0)
@@ -650,6 +660,19 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
             (r = nsbox_spec_add_file(spec, "/etc/hosts", hosts, 0644)) < 0 ||
             (r = nsbox_spec_add_file(spec, "/etc/resolv.conf", resolv ? resolv : "", 0644)) < 0)
                 goto fail;
+
+        if (a->minimal) {
+                /* the floor's work (bench/floor.c): no masked or read-only
+                 * paths, no generated files */
+                strv_free(spec->linux_cfg.masked_paths);
+                strv_free(spec->linux_cfg.readonly_paths);
+                spec->linux_cfg.masked_paths = spec->linux_cfg.readonly_paths = NULL;
+                for (size_t i = 0; i < spec->ext.n_files; i++) {
+                        free(spec->ext.files[i].destination);
+                        free(spec->ext.files[i].content);
+                }
+                spec->ext.n_files = 0;
+        }
 
         *ret = spec;
         return 0;
