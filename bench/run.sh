@@ -146,6 +146,9 @@ NSBOX_FLOOR_OPTS = ["--net", "host", "--minimal"]
 _help = subprocess.run([NSBOX, "run", "--help"], stdout=subprocess.PIPE, text=True).stdout
 if "seccomp=" in _help:
     NSBOX_FLOOR_OPTS += ["--security-opt", "seccomp=unconfined"]
+# ... and, once nsbox run makes a cgroup by default, no cgroup
+if "--cgroups" in _help:
+    NSBOX_FLOOR_OPTS += ["--cgroups", "disabled"]
 V = []  # each: name, group, argv() (a function: fresh container ids), flags
 
 
