@@ -7,6 +7,7 @@
 #include <nsbox/error.h>
 #include <nsbox/namespace.h>
 #include <nsbox/idmap.h>
+#include <nsbox/userns.h>
 #include <nsbox/spec.h>
 #include <nsbox/rootfs.h>
 #include <nsbox/container.h>

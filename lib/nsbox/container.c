@@ -64,34 +64,23 @@ static void child_report(int sync_fd, int code, uint32_t flags, const NsboxError
         (void) !send(sync_fd, &m, offsetof(struct sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL);
 }
 
+/* As root the files are written directly; a user who is not root may map
+ * its own ids only, and goes through newuidmap/newgidmap for the
+ * subordinate ranges of /etc/subuid and /etc/subgid (userns.c). */
 static int write_id_maps(pid_t pid, const NsboxSpec *spec, NsboxError **reterr)
 {
-        char path[64], buf[4096];
-        size_t n = 0;
-
-        if (spec->linux_cfg.n_gid_mappings > 0) {
-                snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
-                /* writable only where the kernel has the file; "deny" is what an
-                 * unprivileged writer must do before gid_map (user_namespaces(7)) */
-                if (geteuid() != 0)
-                        (void) write_string_file_at(AT_FDCWD, path, "deny");
-        }
-        for (int which = 0; which < 2; which++) {
-                const NsboxIdMapping *m =
-                        which ? spec->linux_cfg.gid_mappings : spec->linux_cfg.uid_mappings;
-                size_t cnt = which ? spec->linux_cfg.n_gid_mappings : spec->linux_cfg.n_uid_mappings;
-                if (cnt == 0)
-                        continue;
-                n = 0;
-                for (size_t i = 0; i < cnt && n < sizeof(buf) - 40; i++)
-                        n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%u %u %u\n", m[i].container_id,
-                                               m[i].host_id, m[i].size);
-                snprintf(path, sizeof(path), "/proc/%d/%s", pid, which ? "gid_map" : "uid_map");
-                int r = write_string_file_at(AT_FDCWD, path, buf);
-                if (r < 0)
-                        return nsbox_error_set(reterr, r, "write %s", which ? "gid_map" : "uid_map");
-        }
-        return 0;
+        const __typeof__(spec->linux_cfg) *l = &spec->linux_cfg;
+        _cleanup_free_ NsboxIdMapRange *u = calloc(l->n_uid_mappings + 1, sizeof(*u));
+        _cleanup_free_ NsboxIdMapRange *g = calloc(l->n_gid_mappings + 1, sizeof(*g));
+        if (!u || !g)
+                return nsbox_error_set(reterr, ENOMEM, "id maps");
+        for (size_t i = 0; i < l->n_uid_mappings; i++)
+                u[i] = (NsboxIdMapRange){ l->uid_mappings[i].container_id, l->uid_mappings[i].host_id,
+                                          l->uid_mappings[i].size };
+        for (size_t i = 0; i < l->n_gid_mappings; i++)
+                g[i] = (NsboxIdMapRange){ l->gid_mappings[i].container_id, l->gid_mappings[i].host_id,
+                                          l->gid_mappings[i].size };
+        return nsbox_idmap_apply(pid, u, l->n_uid_mappings, g, l->n_gid_mappings, reterr);
 }
 
 static int join_namespaces(const NsboxSpec *spec, NsboxError **reterr)
@@ -111,6 +100,21 @@ static int join_namespaces(const NsboxSpec *spec, NsboxError **reterr)
                         return nsbox_error_set(reterr, errno, "join %s namespace '%s'",
                                                nsbox_ns_type_name(order[i]), p);
         }
+        return 0;
+}
+
+/* In a user namespace of its own, the child's ids are whatever the caller's
+ * map to (any container id, or none: then files it creates get EOVERFLOW).
+ * The setup runs as the namespace's root where the maps have one; it has
+ * every capability in the namespace either way. */
+static int become_userns_root(const NsboxSpec *spec, NsboxError **reterr)
+{
+        if (!spec->linux_cfg.namespaces[NSBOX_NS_USER] || spec->linux_cfg.namespace_paths[NSBOX_NS_USER])
+                return 0;
+        if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+                return nsbox_error_set(reterr, errno, "setgid 0 in the user namespace");
+        if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+                return nsbox_error_set(reterr, errno, "setuid 0 in the user namespace");
         return 0;
 }
 
@@ -353,6 +357,9 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 r = nsbox_error_set(&err, errno, "new cgroup namespace");
                 goto fail;
         }
+        r = become_userns_root(spec, &err);
+        if (r < 0)
+                goto fail;
 
         if (spec->linux_cfg.namespaces[NSBOX_NS_MNT]) {
                 r = nsbox_mount_setup_rootfs(ctx, &err);

@@ -54,3 +54,12 @@ int nsbox_caps_apply(const NsboxSpec *spec, NsboxError **reterr);
  * Returns: 0 or -errno (with reterr set).
  */
 int nsbox_net_loopback_up(NsboxError **reterr);
+
+/**
+ * nsbox_rootfs_from_archive_counted - nsbox_rootfs_from_archive(), also
+ * giving the number of the archive's device nodes that could not be made
+ * (0 when the entry came from the cache). For userns.c.
+ */
+int nsbox_rootfs_from_archive_counted(const char *archive, const char *cache_dir, NsboxProgressFn progress,
+                                      void *userdata, char **ret_path, unsigned *ret_skipped_devices,
+                                      NsboxError **reterr);

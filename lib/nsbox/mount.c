@@ -313,8 +313,21 @@ static int do_mount_parsed(int rootfd, const NsboxMount *m, const MountOptions *
         char p[64];
         fd_path(target, p);
         const char *type = m->type ? m->type : "none";
-        if (mount(m->source ? m->source : type, p, type, o->flags, o->data) < 0)
-                return nsbox_error_set(reterr, errno, "mount %s on %s", type, m->destination);
+        if (mount(m->source ? m->source : type, p, type, o->flags, o->data) < 0) {
+                /* sysfs needs a network namespace of the mounter's user
+                 * namespace: a rootless container on the host's network
+                 * gets the host's /sys, read-only, as runc and crun do. */
+                if (errno == EPERM && streq(type, "sysfs"))
+                        r = bind_mount_fd(AT_FDCWD, "/sys", target, true,
+                                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                                  MOUNT_ATTR_NOEXEC,
+                                          0);
+                else
+                        r = -errno;
+                if (r < 0)
+                        return nsbox_error_set(reterr, r, "mount %s on %s", type, m->destination);
+                return 0;
+        }
         if (o->propagation) {
                 _cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
                 if (top < 0)

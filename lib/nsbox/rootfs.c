@@ -24,7 +24,7 @@
 #include "basic/missing.h"
 #include "basic/rm-rf.h"
 #include "nsbox/dlopen-archive.h"
-#include "nsbox/nsbox.h"
+#include "nsbox/internal.h"
 
 /* fchmodat2(2) (Linux 6.6): chmod by name without following a symlink. */
 #ifndef __NR_fchmodat2
@@ -735,8 +735,10 @@ static int apply_dir_fixups(Extract *x, NsboxError **reterr)
         return 0;
 }
 
-int nsbox_archive_extract(int archive_fd, int dest_dirfd, NsboxProgressFn progress, void *userdata,
-                          NsboxError **reterr)
+/* nsbox_archive_extract(), also counting the device nodes it had no
+ * privilege to make (for the caller's note). */
+static int archive_extract(int archive_fd, int dest_dirfd, NsboxProgressFn progress, void *userdata,
+                           unsigned *ret_skipped, NsboxError **reterr)
 {
         struct stat st;
         int r;
@@ -813,9 +815,17 @@ int nsbox_archive_extract(int archive_fd, int dest_dirfd, NsboxProgressFn progre
                 goto finish;
         report_progress(&x, true);
         r = 0;
+        if (ret_skipped)
+                *ret_skipped = x.skipped_devices;
 finish:
         extract_done(&x);
         return r;
+}
+
+int nsbox_archive_extract(int archive_fd, int dest_dirfd, NsboxProgressFn progress, void *userdata,
+                          NsboxError **reterr)
+{
+        return archive_extract(archive_fd, dest_dirfd, progress, userdata, NULL, reterr);
 }
 
 /* ---- the cache ----------------------------------------------------------- */
@@ -1132,7 +1142,18 @@ static bool entry_complete(int rootfs_fd, const char *key)
 int nsbox_rootfs_from_archive(const char *archive, const char *cache_dir, NsboxProgressFn progress,
                               void *userdata, char **ret_path, NsboxError **reterr)
 {
+        return nsbox_rootfs_from_archive_counted(archive, cache_dir, progress, userdata, ret_path, NULL,
+                                                 reterr);
+}
+
+int nsbox_rootfs_from_archive_counted(const char *archive, const char *cache_dir, NsboxProgressFn progress,
+                                      void *userdata, char **ret_path, unsigned *ret_skipped_devices,
+                                      NsboxError **reterr)
+{
         int r;
+
+        if (ret_skipped_devices)
+                *ret_skipped_devices = 0;
 
         if (!archive || !cache_dir || !*cache_dir || !ret_path)
                 return nsbox_error_set(reterr, EINVAL, "rootfs from archive");
@@ -1228,7 +1249,7 @@ int nsbox_rootfs_from_archive(const char *archive, const char *cache_dir, NsboxP
                 else if (lseek(fd, 0, SEEK_SET) < 0)
                         r = nsbox_error_set(reterr, errno, "read archive");
                 else
-                        r = nsbox_archive_extract(fd, dest_fd, progress, userdata, reterr);
+                        r = archive_extract(fd, dest_fd, progress, userdata, ret_skipped_devices, reterr);
 
                 /* Stored under the hash of what we hashed, so it must also be
                  * what we extracted. */
