@@ -19,6 +19,7 @@
 #include "basic/parse.h"
 #include "common.h"
 #include "run-cgroup.h"
+#include "run-userns.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -63,6 +64,7 @@ typedef struct RunArgs {
         char **tmpfs;
         size_t n_tmpfs;
         RunCgroupArgs cg; /* resource limits: run-cgroup.c */
+        RunUserns userns; /* --userns, --uidmap, --gidmap: run-userns.c */
 } RunArgs;
 
 static void usage(FILE *f)
@@ -101,7 +103,7 @@ static void usage(FILE *f)
               "     --bind <src:dst[:ro]>  bind-mount a host path (repeatable)\n"
               "     --tmpfs <dst>        mount a tmpfs (repeatable)\n"
               "     --minimal            mount only /proc: no /dev, /sys, /tmp, masked or\n"
-              "                            read-only paths, /etc/hostname, hosts or resolv.conf\n"
+              "                            read-only paths, /etc/hostname, hosts or resolv.conf\n" RUN_USERNS_USAGE
               "     --print-spec         print the container's OCI config.json and exit\n"
               "\n"
               "",
@@ -326,6 +328,7 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 { "init", no_argument, NULL, OPT_INIT },
                 { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
                 { "minimal", no_argument, NULL, OPT_MINIMAL },
+                RUN_USERNS_LONGOPTS,
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -451,6 +454,10 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                         a->stop_timeout = v;
                         break;
                 }
+                case OPT_USERNS_USERNS ... _OPT_USERNS_LAST:
+                        if (run_userns_option(&a->userns, c, optarg) < 0)
+                                return -EINVAL;
+                        break;
                 case 'h':
                         usage(stdout);
                         exit(0);
@@ -673,6 +680,8 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
                 }
                 spec->ext.n_files = 0;
         }
+        if ((r = run_userns_apply(&a->userns, a->user != NULL, spec)) < 0)
+                goto fail;
 
         *ret = spec;
         return 0;
@@ -924,12 +933,16 @@ int cmd_run(int argc, char **argv)
         r = parse_args(argc, argv, &a, &optind_);
         _cleanup_free_ char **env = a.env, **binds = a.binds, **tmpfs = a.tmpfs, **group_add = a.group_add;
         _cleanup_(strv_freep) char **env_owned = a.env_owned;
+        _cleanup_(run_userns_donep) RunUserns *userns = &a.userns;
         if (r < 0)
                 return EXIT_NSBOX_ERROR;
         if (optind_ < argc && !*argv[optind_]) {
                 log_error("the command must not be empty");
                 return EXIT_NSBOX_ERROR;
         }
+        /* before any work: a user namespace's maps decide how the rootfs is extracted */
+        if (run_userns_prepare(&a.userns) < 0)
+                return EXIT_NSBOX_ERROR;
 
         char name[130];
         if (a.name)
@@ -966,6 +979,8 @@ int cmd_run(int argc, char **argv)
                                 log_error("rootfs '%s': %s", a.rootfs, strerror(errno));
                                 return EXIT_NSBOX_ERROR;
                         }
+                        if (run_userns_check_rootfs_dir(&a.userns, a.rootfs) < 0)
+                                return EXIT_NSBOX_ERROR;
                         overlay = a.ephemeral;
                 } else if (S_ISREG(st.st_mode)) {
                         if (a.print_spec)
@@ -978,11 +993,25 @@ int cmd_run(int argc, char **argv)
                                         log_error("cache directory: %s", strerror(-r));
                                         return EXIT_NSBOX_ERROR;
                                 }
-                                r = nsbox_rootfs_from_archive(a.rootfs, cache,
-                                                              isatty(STDERR_FILENO) ? progress_bar : NULL,
-                                                              &shown, &rootfs_path, &err);
+                                unsigned skipped = 0;
+                                if (a.userns.enabled)
+                                        /* in the container's user namespace, so that the
+                                         * archive's owners become the mapped ids */
+                                        r = nsbox_rootfs_from_archive_userns(
+                                                a.rootfs, cache, a.userns.uid, a.userns.n_uid, a.userns.gid,
+                                                a.userns.n_gid, isatty(STDERR_FILENO) ? progress_bar : NULL,
+                                                &shown, &rootfs_path, &skipped, &err);
+                                else
+                                        r = nsbox_rootfs_from_archive(
+                                                a.rootfs, cache, isatty(STDERR_FILENO) ? progress_bar : NULL,
+                                                &shown, &rootfs_path, &err);
                                 if (shown)
                                         fputs("\r\033[K", stderr);
+                                if (r >= 0 && skipped > 0)
+                                        log_error("note: rootfs '%s': %u device node%s not extracted: a "
+                                                  "user namespace cannot make them, and the container "
+                                                  "has a /dev of its own",
+                                                  a.rootfs, skipped, skipped == 1 ? "" : "s");
                                 if (r < 0) {
                                         nsbox_error_wrap(&err, r, "rootfs '%s'", a.rootfs);
                                         log_nsbox_error(err, r);
