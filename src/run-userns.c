@@ -343,3 +343,40 @@ void run_userns_done(RunUserns *u)
         free(u->uid);
         free(u->gid);
 }
+
+/* A cgroup v2 tree whose directory for nsbox's cgroups this user may write:
+ * the administrator delegated it (chown, as systemd's Delegate= does). */
+static bool cgroup_delegated(const NsboxSpec *spec)
+{
+        const char *root = spec->ext.cgroup_root ? spec->ext.cgroup_root : NSBOX_CGROUP_ROOT_DEFAULT;
+        NsboxCgroupMode mode;
+        if (nsbox_cgroup_detect(root, &mode) < 0 || mode != NSBOX_CGROUP_V2)
+                return false;
+        /* the parent of "/PARENT/NAME", or the root when it is still missing */
+        _cleanup_free_ char *dir = NULL;
+        const char *p = spec->linux_cfg.cgroups_path;
+        const char *slash = strrchr(p, '/');
+        if (asprintf(&dir, "%s/%.*s", root, (int) (slash ? slash - p : 0), p) < 0)
+                return false;
+        if (access(dir, F_OK) < 0)
+                return access(root, W_OK) >= 0;
+        return access(dir, W_OK) >= 0;
+}
+
+int run_userns_cgroup(NsboxSpec *spec, bool best_effort)
+{
+        if (geteuid() == 0 || !spec->linux_cfg.cgroups_path || cgroup_delegated(spec))
+                return 0;
+        if (!best_effort) {
+                log_error(
+                        "cgroup limits: they need root or a delegated cgroup v2 subtree, and this user has "
+                        "neither; --cgroup-limits=best-effort runs without them");
+                return -EPERM;
+        }
+        fprintf(stderr,
+                "%s: warning: cgroup limits not applied: they need root or a delegated cgroup v2 subtree\n",
+                program_invocation_name_cmd);
+        free(spec->linux_cfg.cgroups_path);
+        spec->linux_cfg.cgroups_path = NULL;
+        return 0;
+}

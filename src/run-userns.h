@@ -74,3 +74,8 @@ static inline void run_userns_donep(RunUserns **u)
         if (*u)
                 run_userns_done(*u);
 }
+
+/* For a user who is not root whose container would get a cgroup (limits,
+ * --stats): limits need root or a delegated cgroup v2 subtree. Without one:
+ * an error, or with best_effort a warning and no cgroup. Logs; < 0 on error. */
+int run_userns_cgroup(NsboxSpec *spec, bool best_effort);

@@ -1059,7 +1059,8 @@ int cmd_run(int argc, char **argv)
         NsboxSpec *spec = NULL;
         r = build_spec(&a, rootfs_path, overlay, name, argv + optind_, &user, wsp, &spec);
         nsbox_user_done(&user);
-        if (r >= 0 && (r = run_cgroup_apply(&a.cg, name, spec)) < 0)
+        if (r >= 0 && ((r = run_cgroup_apply(&a.cg, name, spec)) < 0 ||
+                       (r = run_userns_cgroup(spec, a.cg.best_effort)) < 0))
                 nsbox_spec_free(spec);
         if (r < 0) {
                 if (r == -ENOMEM)

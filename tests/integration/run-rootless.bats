@@ -314,3 +314,33 @@ bad_input() {
         [ "$(echo "$output" | awk '$2 == "pid" { print $3 }')" = "$child" ]
         [ "$(echo "$output" | awk '$2 == "user" { print $3 }')" = "$child" ]
 }
+
+@test "cgroup limits as a user: a clear error, a warning with --cgroup-limits=best-effort" {
+        bad_input "$PLAIN" "$NSBOX" run --memory 100m -- true
+        [ "$output" = "nsbox run: cgroup limits: they need root or a delegated cgroup v2 subtree, and this user has neither; --cgroup-limits=best-effort runs without them" ]
+        run as_user "$PLAIN" "$NSBOX" run --memory 100m --cgroup-limits=best-effort -- echo ran
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf '%s\n%s' 'nsbox run: warning: cgroup limits not applied: they need root or a delegated cgroup v2 subtree' ran)" ]
+}
+
+@test "cgroup as a user with a delegated v2 subtree: the container gets its cgroup there" {
+        local u=/sys/fs/cgroup/unified
+        [ "$(stat -f -c %T "$u" 2>/dev/null)" = cgroup2fs ] || skip "no cgroup2 hierarchy at $u"
+        local d=$u/nsbox-rl-$$
+        mkdir "$d"
+        chown "$PLAIN" "$d" "$d/cgroup.procs"
+        # the user's shell starts inside the subtree, as with systemd's Delegate=
+        run sh -c "echo \$\$ >'$d/cgroup.procs' && exec setpriv --reuid='$PLAIN' --regid='$PLAIN' --init-groups \
+                --reset-env -- env NSBOX_CGROUP_ROOT='$u' ASAN_OPTIONS='${ASAN_OPTIONS:-}' \
+                '$NSBOX' run --cgroup-parent 'nsbox-rl-$$' --stats -- true"
+        echo "$output"
+        local children
+        children=$(find "$d" -mindepth 1 -type d | wc -l)
+        rmdir "$d"/* 2>/dev/null || true
+        rmdir "$d"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *warning* ]]
+        [[ "$output" == *"NAME"*"PIDS"* ]]
+        [ "$children" -eq 0 ] # removed when the container ended
+}
