@@ -45,9 +45,15 @@ teardown_file() {
                 [ -n "$u" ] || continue
                 local id
                 id=$(id -u "$u" 2>/dev/null) || continue
+                # only this test's users' processes; userdel refuses while any is left
                 pkill -KILL -u "$id" 2>/dev/null || true
+                local i
+                for i in $(seq 50); do
+                        pgrep -u "$id" >/dev/null || break
+                        sleep 0.1
+                done
                 # the cache in the home directory holds files of the subordinate ids: root removes them
-                userdel -r "$u" 2>/dev/null || true
+                userdel -r "$u" 2>/dev/null || userdel -r "$u" || echo "# teardown: userdel $u failed" >&3
                 rm -rf "/tmp/nsbox-$id" "/tmp/nsbox-cache-$id"
         done
         # userdel removes the users' subordinate ids; the files go only if we made them
@@ -305,7 +311,8 @@ bad_input() {
         [ -n "$child" ]
         run as_user "$RANGED" "$NSBOX" lsns -n -o NS,TYPE,PID -p "$child"
         echo "$output"
-        kill "$pid" 2>/dev/null || true
+        # $! is the subshell of as_user: end the container's own command, which ends nsbox run
+        kill "$child" 2>/dev/null || true
         wait "$pid" || true
         [ "$status" -eq 0 ]
         # seven namespaces of its own (all but time), the pid one led by the sleep
