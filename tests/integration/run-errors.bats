@@ -40,7 +40,8 @@ teardown_file() {
 # partial cache entries.
 snapshot() {
         {
-                wc -l </proc/self/mountinfo
+                # nsbox's own mounts only: other work on the machine may mount
+                grep -c nsbox /proc/self/mountinfo
                 pgrep -c -f "^$NSBOX " || true
                 ls -A /run/nsbox 2>/dev/null | wc -l
                 find "$NSBOX_CACHE_DIR" -name '*.tmp*' 2>/dev/null | wc -l
