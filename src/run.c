@@ -20,6 +20,7 @@
 #include "common.h"
 #include "run-cgroup.h"
 #include "run-userns.h"
+#include "run-security.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -40,7 +41,7 @@ static const char *const default_masked_paths[] = {
         NULL,
 };
 static const char *const default_readonly_paths[] = {
-        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys/fs/cgroup", NULL,
 };
 
 typedef struct RunArgs {
@@ -65,6 +66,7 @@ typedef struct RunArgs {
         size_t n_tmpfs;
         RunCgroupArgs cg; /* resource limits: run-cgroup.c */
         RunUserns userns; /* --userns, --uidmap, --gidmap: run-userns.c */
+        RunSecurity security;
 } RunArgs;
 
 static void usage(FILE *f)
@@ -103,7 +105,7 @@ static void usage(FILE *f)
               "     --bind <src:dst[:ro]>  bind-mount a host path (repeatable)\n"
               "     --tmpfs <dst>        mount a tmpfs (repeatable)\n"
               "     --minimal            mount only /proc: no /dev, /sys, /tmp, masked or\n"
-              "                            read-only paths, /etc/hostname, hosts or resolv.conf\n" RUN_USERNS_USAGE
+              "                            read-only paths, /etc/hostname, hosts or resolv.conf\n" RUN_USERNS_USAGE RUN_SECURITY_USAGE
               "     --print-spec         print the container's OCI config.json and exit\n"
               "\n"
               "",
@@ -329,6 +331,7 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
                 { "minimal", no_argument, NULL, OPT_MINIMAL },
                 RUN_USERNS_LONGOPTS,
+                RUN_SECURITY_LONGOPTS,
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -456,6 +459,10 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 }
                 case OPT_USERNS_USERNS ... _OPT_USERNS_LAST:
                         if (run_userns_option(&a->userns, c, optarg) < 0)
+                                return -EINVAL;
+                        break;
+                case OPT_SEC_CAP_ADD ... _OPT_SEC_LAST:
+                        if (run_security_option(&a->security, c, optarg) < 0)
                                 return -EINVAL;
                         break;
                 case 'h':
@@ -666,6 +673,8 @@ static int build_spec(const RunArgs *a, const char *rootfs_path, bool overlay, c
         if ((r = nsbox_spec_add_file(spec, "/etc/hostname", hn, 0644)) < 0 ||
             (r = nsbox_spec_add_file(spec, "/etc/hosts", hosts, 0644)) < 0 ||
             (r = nsbox_spec_add_file(spec, "/etc/resolv.conf", resolv ? resolv : "", 0644)) < 0)
+                goto fail;
+        if ((r = run_security_apply(&a->security, spec)) < 0)
                 goto fail;
 
         if (a->minimal) {
@@ -927,13 +936,14 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
 
 int cmd_run(int argc, char **argv)
 {
-        RunArgs a = { .stop_timeout = 10 };
+        RunArgs a = { .stop_timeout = 10, .security.no_new_privs = -1 };
         int optind_ = 0, r;
 
         r = parse_args(argc, argv, &a, &optind_);
         _cleanup_free_ char **env = a.env, **binds = a.binds, **tmpfs = a.tmpfs, **group_add = a.group_add;
         _cleanup_(strv_freep) char **env_owned = a.env_owned;
         _cleanup_(run_userns_donep) RunUserns *userns = &a.userns;
+        _cleanup_(run_security_donep) RunSecurity *security = &a.security;
         if (r < 0)
                 return EXIT_NSBOX_ERROR;
         if (optind_ < argc && !*argv[optind_]) {

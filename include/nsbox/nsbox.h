@@ -8,6 +8,7 @@
 #include <nsbox/namespace.h>
 #include <nsbox/idmap.h>
 #include <nsbox/userns.h>
+#include <nsbox/seccomp.h>
 #include <nsbox/spec.h>
 #include <nsbox/rootfs.h>
 #include <nsbox/container.h>

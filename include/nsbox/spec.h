@@ -9,6 +9,7 @@
 #include <nsbox/common.h>
 #include <nsbox/error.h>
 #include <nsbox/namespace.h>
+#include <nsbox/seccomp.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -84,6 +85,12 @@ typedef struct NsboxResources {
          * { key0, value0, key1, value1, ..., NULL } */
         char **unified;
 } NsboxResources;
+/* A resource limit (setrlimit(2)); config.json process.rlimits. */
+typedef struct NsboxRlimit {
+        int type;      /* RLIMIT_NOFILE, ... */
+        uint64_t soft; /* RLIM_INFINITY for "unlimited" */
+        uint64_t hard;
+} NsboxRlimit;
 
 typedef struct NsboxSpec {
         char *oci_version;
@@ -105,6 +112,10 @@ typedef struct NsboxSpec {
                 bool no_new_privileges;
                 /* capability sets as bit masks, bit N = capability N (capabilities(7)) */
                 uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+                NsboxRlimit *rlimits;
+                size_t n_rlimits;
+                bool has_oom_score_adj;
+                int oom_score_adj; /* -1000..1000, proc(5) /proc/PID/oom_score_adj */
         } process;
 
         struct {
@@ -135,6 +146,7 @@ typedef struct NsboxSpec {
                  * its own, the caller's is kept */
                 char *cgroups_path;
                 NsboxResources resources; /* applied to cgroups_path */
+                NsboxSeccomp *seccomp;    /* NULL: no filter */
         } linux_cfg;                      /* config.json "linux" ("linux" is a predefined macro in GNU C) */
 
         /* nsbox extensions; in config.json they travel as "org.nsbox.*" annotations */
@@ -153,6 +165,10 @@ typedef struct NsboxSpec {
                 /* limits whose controller the host lacks are skipped, not an
                  * error; "org.nsbox.cgroup.limits": "best-effort" */
                 bool cgroup_best_effort;
+                /* the caller's fds 3 .. 3+preserve_fds-1 stay open in the
+                 * container (runc --preserve-fds); the caller must hold them
+                 * open before it opens anything for the container */
+                unsigned preserve_fds;
         } ext;
 } NsboxSpec;
 
@@ -220,6 +236,24 @@ NSBOX_PUBLIC int nsbox_spec_from_json(const char *json, NsboxSpec **ret, NsboxEr
  * Returns: the set as a bit mask (bit N = capability N).
  */
 NSBOX_PUBLIC uint64_t nsbox_cap_default_set(void);
+
+/**
+ * nsbox_cap_from_name - a capability's number from its name, with or without
+ * the "CAP_" prefix, in any case ("NET_ADMIN", "cap_net_admin").
+ * @ret: the number (capabilities(7))
+ * Returns: 0, or -EINVAL for a name this libcap does not know.
+ */
+NSBOX_PUBLIC int nsbox_cap_from_name(const char *name, int *ret);
+
+/**
+ * nsbox_rlimit_from_name - RLIMIT_* number from "RLIMIT_NOFILE" or the
+ * ulimit(1)/docker short form "nofile" (getrlimit(2)).
+ * Returns: the number, or -EINVAL.
+ */
+NSBOX_PUBLIC int nsbox_rlimit_from_name(const char *name);
+
+/** nsbox_rlimit_name - "RLIMIT_NOFILE" for RLIMIT_NOFILE; NULL for an unknown number. */
+NSBOX_PUBLIC const char *nsbox_rlimit_name(int type);
 
 #ifdef __cplusplus
 }

@@ -293,7 +293,7 @@ _noreturn_ static void init_main(const NsboxSpec *spec, int sync_fd)
                 _exit(125);
         }
         if (child == 0) {
-                (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+                /* still non-dumpable: execve(2) makes the command dumpable */
                 if (spec->process.terminal) {
                         /* the command's own process group, in the terminal's
                          * foreground, so ^C reaches it and not init (SIGTTOU is
@@ -350,6 +350,19 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                         _exit(EXIT_FAILURE); /* the parent failed and says why itself */
         }
 
+        /* rlimits and oom_score_adj while /proc/self is still ours to write */
+        r = nsbox_harden_limits(spec, &err);
+        if (r < 0)
+                goto fail;
+        /* Until the exec this process is the nsbox binary's image: nothing in
+         * the container may open its /proc/PID/exe, fd or mem (runc
+         * CVE-2019-5736). execve(2) makes the payload dumpable again. Not
+         * earlier: the parent still had to write our uid_map. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+                r = nsbox_error_set(&err, errno, "make the runtime non-dumpable");
+                goto fail;
+        }
+
         r = join_namespaces(spec, &err);
         if (r < 0)
                 goto fail;
@@ -384,10 +397,9 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
         }
 
         const char *cwd = spec->process.cwd ? spec->process.cwd : "/";
-        if (chdir(cwd) < 0) {
-                r = nsbox_error_set(&err, errno, "workdir '%s'", cwd);
+        r = nsbox_mount_chdir(cwd, &err);
+        if (r < 0)
                 goto fail;
-        }
 
         /* A new session: no controlling terminal of the host's can be reached
          * (TIOCSTI, bubblewrap CVE-2017-5226). */
@@ -401,6 +413,13 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                         goto fail;
         }
 
+        /* Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load while we
+         * still have it (runc does the same). */
+        if (!spec->process.no_new_privileges) {
+                r = nsbox_harden_seccomp_load(ctx->hardening, &err);
+                if (r < 0)
+                        goto fail;
+        }
         r = set_user(spec, &err);
         if (r < 0)
                 goto fail;
@@ -417,6 +436,15 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
         if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
                 r = nsbox_error_set(&err, errno, "close fds");
                 goto fail;
+        }
+        r = nsbox_harden_preserve_fds(spec->ext.preserve_fds, &err);
+        if (r < 0)
+                goto fail;
+        /* The last step before exec: from here every syscall is filtered. */
+        if (spec->process.no_new_privileges) {
+                r = nsbox_harden_seccomp_load(ctx->hardening, &err);
+                if (r < 0)
+                        goto fail;
         }
 
         if (spec->ext.init)
@@ -527,7 +555,12 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
 
         bool new_userns =
                 spec->linux_cfg.namespaces[NSBOX_NS_USER] && !spec->linux_cfg.namespace_paths[NSBOX_NS_USER];
+        _cleanup_(nsbox_harden_done) NsboxHardening hardening = { 0 };
+        r = nsbox_harden_prepare(spec, &hardening, reterr);
+        if (r < 0)
+                return r;
         NsboxSetupContext ctx = {
+                .hardening = &hardening,
                 .spec = spec,
                 .stage_dir = stage,
                 .in_userns = spec->linux_cfg.namespaces[NSBOX_NS_USER] || geteuid() != 0,

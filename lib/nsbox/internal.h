@@ -5,8 +5,16 @@
 
 #include "nsbox/nsbox.h"
 
+/* What the parent prepares for the child's last steps (harden.c). */
+typedef struct NsboxHardening {
+        void *seccomp_insns; /* struct sock_filter[], NULL: no filter */
+        size_t seccomp_n;
+        int seccomp_flags; /* SECCOMP_FILTER_FLAG_* */
+} NsboxHardening;
+
 /* Context for the container's setup, filled by the parent before clone. */
 typedef struct NsboxSetupContext {
+        const NsboxHardening *hardening;
         const NsboxSpec *spec;
         const char *stage_dir; /* an existing directory the child covers with its own tmpfs */
         bool in_userns;        /* the container has its own user namespace: no mknod, bind devices */
@@ -28,6 +36,15 @@ typedef struct NsboxSetupContext {
  * Returns: 0 or -errno (with reterr set).
  */
 int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr);
+
+/**
+ * nsbox_mount_chdir - after pivot_root: change to the working directory CWD,
+ * resolved inside the root with openat2(2) RESOLVE_IN_ROOT and
+ * RESOLVE_NO_MAGICLINKS, so no /proc/self/fd/N of an fd inherited from the
+ * caller can lead out of the container (runc CVE-2024-21626).
+ * Returns: 0 or -errno (ENOENT, ENOTDIR, ELOOP, ...; with reterr set).
+ */
+int nsbox_mount_chdir(const char *cwd, NsboxError **reterr);
 
 /**
  * nsbox_mount_console - after pivot_root: bind-mount the terminal at pty_fd
@@ -63,3 +80,44 @@ int nsbox_net_loopback_up(NsboxError **reterr);
 int nsbox_rootfs_from_archive_counted(const char *archive, const char *cache_dir, NsboxProgressFn progress,
                                       void *userdata, char **ret_path, unsigned *ret_skipped_devices,
                                       NsboxError **reterr);
+/* ---- seccomp (seccomp.c), for spec.c and container.c ---- */
+struct json_t;
+
+/**
+ * nsbox_seccomp_parse_object - as nsbox_seccomp_from_json(), from a parsed
+ * jansson object (config.json's linux.seccomp).
+ * Returns: 0, -EINVAL, -EOPNOTSUPP or -ENOMEM (with reterr set).
+ */
+int nsbox_seccomp_parse_object(struct json_t *o, uint64_t caps, NsboxSeccomp **ret, NsboxError **reterr);
+
+/** nsbox_seccomp_to_object - the runtime-spec linux.seccomp object (a new reference), or NULL. */
+struct json_t *nsbox_seccomp_to_object(const NsboxSeccomp *s);
+
+/** nsbox_seccomp_flags - the profile's "flags" as SECCOMP_FILTER_FLAG_* bits for seccomp(2). */
+int nsbox_seccomp_flags(const NsboxSeccomp *s);
+
+/* ---- harden.c: limits, preserved fds and seccomp ---- */
+
+/**
+ * nsbox_harden_prepare - in the parent, before clone: check the spec's
+ * rlimits and oomScoreAdj against what this process may set (a clear
+ * message where CAP_SYS_RESOURCE is missing), compile the seccomp profile
+ * (nsbox_seccomp_compile(), with the cache). Free with nsbox_harden_done().
+ * Returns: 0, -EPERM (a limit this machine cannot grant), or
+ * nsbox_seccomp_compile()'s errors (with reterr set).
+ */
+int nsbox_harden_prepare(const NsboxSpec *spec, NsboxHardening *h, NsboxError **reterr);
+void nsbox_harden_done(NsboxHardening *h);
+
+/** nsbox_harden_limits - in the child: setrlimit(2) each process.rlimits entry,
+ * write /proc/self/oom_score_adj. Returns: 0 or -errno (with reterr set). */
+int nsbox_harden_limits(const NsboxSpec *spec, NsboxError **reterr);
+
+/** nsbox_harden_preserve_fds - in the child, after close_range: fds 3..3+n-1
+ * lose O_CLOEXEC. Returns: 0, -EBADF for one that is not open. */
+int nsbox_harden_preserve_fds(unsigned n, NsboxError **reterr);
+
+/** nsbox_harden_seccomp_load - in the child: seccomp(2) SECCOMP_SET_MODE_FILTER
+ * with the prepared program; needs no_new_privs or CAP_SYS_ADMIN. Allocates
+ * nothing. Returns: 0 or -errno (with reterr set). */
+int nsbox_harden_seccomp_load(const NsboxHardening *h, NsboxError **reterr);

@@ -8,7 +8,9 @@
  * redirect: every destination is resolved inside the rootfs with openat2(2)
  * RESOLVE_IN_ROOT (runc CVE-2021-30465), and mounted through its O_PATH fd.
  */
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -271,6 +273,43 @@ static int detach_mounts_at(int rootfd, const char *dest, int *targetfd)
         return -ELOOP;
 }
 
+/* A rootfs may carry symlinks meant to send our mounts elsewhere. Targets
+ * are resolved inside the rootfs, so they cannot leave it; still refuse what
+ * is plainly an attack or a broken rootfs: a /proc, /sys or /dev that is a
+ * symlink (runc refuses them too), and a target that resolves to the rootfs's
+ * own root, which a mount would cover or, detached, take away. */
+static int check_top_dir(int rootfd, const char *dest, NsboxError **reterr)
+{
+        const char *top = dest + strspn(dest, "/");
+        size_t l = strcspn(top, "/");
+        if ((l == 4 && strneq(top, "proc", 4)) || (l == 3 && strneq(top, "sys", 3)) ||
+            (l == 3 && strneq(top, "dev", 3))) {
+                char p[8];
+                snprintf(p, sizeof(p), "/%.*s", (int) l, top);
+                _cleanup_close_ int fd = open_in_root(rootfd, p, O_PATH | O_NOFOLLOW);
+                struct stat st;
+                if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode))
+                        return nsbox_error_set_message(reterr, ELOOP,
+                                                       "rootfs: %s is a symlink; refused (%s must be a "
+                                                       "directory of the rootfs's own)",
+                                                       p, p);
+        }
+        return 0;
+}
+
+static int check_target(int rootfd, const char *dest, int target, NsboxError **reterr)
+{
+        struct stat a, b;
+        if (fstat(rootfd, &a) < 0 || fstat(target, &b) < 0)
+                return nsbox_error_set(reterr, errno, "mount target %s", dest);
+        if (a.st_dev == b.st_dev && a.st_ino == b.st_ino && !streq(dest, "/"))
+                return nsbox_error_set_message(reterr, ELOOP,
+                                               "mount target %s: resolves to the rootfs's own root "
+                                               "(through a symlink); refused",
+                                               dest);
+        return 0;
+}
+
 static bool is_bind(const NsboxMount *m, const MountOptions *o)
 {
         return o->bind || (m->type && streq(m->type, "bind"));
@@ -288,6 +327,9 @@ static int do_mount_parsed(int rootfd, const NsboxMount *m, const MountOptions *
                 want_file = !S_ISDIR(st.st_mode);
         }
 
+        int r = check_top_dir(rootfd, m->destination, reterr);
+        if (r < 0)
+                return r;
         _cleanup_close_ int target = make_target_in_root(rootfd, m->destination, want_file);
         if (target == -EROFS)
                 return nsbox_error_set_message(
@@ -297,7 +339,10 @@ static int do_mount_parsed(int rootfd, const NsboxMount *m, const MountOptions *
                         m->destination);
         if (target < 0)
                 return nsbox_error_set(reterr, target, "mount target %s", m->destination);
-        int r = detach_mounts_at(rootfd, m->destination, &target);
+        r = check_target(rootfd, m->destination, target, reterr);
+        if (r < 0)
+                return r;
+        r = detach_mounts_at(rootfd, m->destination, &target);
         if (r < 0)
                 return nsbox_error_set(reterr, r, "detach the rootfs's mounts at %s", m->destination);
 
@@ -449,12 +494,43 @@ static int bind_generated_files(const NsboxSetupContext *ctx, int stagefd, int r
 
 /* ---- masked and read-only paths ---- */
 
+/* Masking /proc/kcore is only worth something if /proc is the procfs we
+ * mounted, not a directory of the rootfs that claims to be it. */
+static int check_fs_of(int rootfd, const char *path, NsboxError **reterr)
+{
+        struct {
+                const char *top;
+                unsigned long magic;
+        } kinds[] = { { "/proc/", PROC_SUPER_MAGIC }, { "/sys/", SYSFS_MAGIC } };
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                if (!startswith(path, kinds[i].top))
+                        continue;
+                struct statfs sf;
+                char top[8];
+                snprintf(top, sizeof(top), "%.*s", (int) strlen(kinds[i].top) - 1, kinds[i].top);
+                _cleanup_close_ int fd = open_in_root(rootfd, top, O_PATH | O_NOFOLLOW);
+                if (fd < 0)
+                        return nsbox_error_set(reterr, fd, "%s", top);
+                if (fstatfs(fd, &sf) < 0)
+                        return nsbox_error_set(reterr, errno, "%s", top);
+                if ((unsigned long) sf.f_type != kinds[i].magic)
+                        return nsbox_error_set_message(reterr, EINVAL,
+                                                       "%s: %s is not a %s mount; refused to go on without "
+                                                       "its masks",
+                                                       path, top, i == 0 ? "proc" : "sysfs");
+        }
+        return 0;
+}
+
 /* Runs before pivot_root, with paths resolved inside the rootfs at rootfd:
  * a masked file is covered by the host's /dev/null, which exists whatever the
  * user mounted on the container's /dev. */
 static int apply_masked_paths(const NsboxSpec *spec, int rootfd, NsboxError **reterr)
 {
         for (char **p = spec->linux_cfg.masked_paths; p && *p; p++) {
+                int k = check_fs_of(rootfd, *p, reterr);
+                if (k < 0)
+                        return k;
                 _cleanup_close_ int t = open_in_root(rootfd, *p, O_PATH | O_NOFOLLOW);
                 if (t == -ENOENT)
                         continue;
@@ -608,6 +684,25 @@ int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr)
                 if (mount(NULL, "/", NULL, f, NULL) < 0)
                         return nsbox_error_set(reterr, errno, "set rootfs propagation %s", prop);
         }
+        return 0;
+}
+
+int nsbox_mount_chdir(const char *cwd, NsboxError **reterr)
+{
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return nsbox_error_set(reterr, errno, "open /");
+        /* RESOLVE_NO_MAGICLINKS: /proc/self/fd/N of an fd this process still
+         * holds from the caller would otherwise lead out (runc
+         * CVE-2024-21626) */
+        _cleanup_close_ int fd = open_in_root(root, cwd, O_PATH | O_DIRECTORY);
+        if (fd == -ELOOP && startswith(cwd, "/proc/"))
+                return nsbox_error_set_message(
+                        reterr, ELOOP, "workdir '%s': goes through a /proc magic link; refused", cwd);
+        if (fd < 0)
+                return nsbox_error_set(reterr, fd, "workdir '%s'", cwd);
+        if (fchdir(fd) < 0)
+                return nsbox_error_set(reterr, errno, "workdir '%s'", cwd);
         return 0;
 }
 

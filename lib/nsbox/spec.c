@@ -4,9 +4,11 @@
 #include <jansson.h>
 #include <linux/capability.h>
 #include <sys/capability.h>
+#include <sys/resource.h>
 
 #include "basic/macro.h"
-#include "nsbox/nsbox.h"
+#include "basic/parse.h"
+#include "nsbox/internal.h"
 
 static char **strv_dup(const char *const *l)
 {
@@ -47,6 +49,8 @@ void nsbox_spec_free(NsboxSpec *s)
         strv_free(s->process.env);
         free(s->process.cwd);
         free(s->process.additional_gids);
+        free(s->process.rlimits);
+        nsbox_seccomp_free(s->linux_cfg.seccomp);
         free(s->root.path);
         free(s->hostname);
         free(s->domainname);
@@ -165,6 +169,61 @@ uint64_t nsbox_cap_default_set(void)
         for (size_t i = 0; i < ELEMENTSOF(caps); i++)
                 m |= UINT64_C(1) << caps[i];
         return m;
+}
+
+int nsbox_cap_from_name(const char *name, int *ret)
+{
+        char buf[64];
+        if (!name || strlen(name) > 40)
+                return -EINVAL;
+        bool prefixed = strncasecmp(name, "CAP_", 4) == 0;
+        snprintf(buf, sizeof(buf), "%s%s", prefixed ? "" : "cap_", name);
+        for (char *p = buf; *p; p++)
+                *p = (char) (*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        cap_value_t c;
+        /* libcap also takes numbers: a name must start with a letter after CAP_ */
+        if (!(buf[4] >= 'a' && buf[4] <= 'z') || cap_from_name(buf, &c) < 0 || c < 0 || c > 63)
+                return -EINVAL;
+        *ret = (int) c;
+        return 0;
+}
+
+static const struct {
+        int type;
+        const char *name;
+} rlimit_names[] = {
+        { RLIMIT_AS, "RLIMIT_AS" },
+        { RLIMIT_CORE, "RLIMIT_CORE" },
+        { RLIMIT_CPU, "RLIMIT_CPU" },
+        { RLIMIT_DATA, "RLIMIT_DATA" },
+        { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
+        { RLIMIT_LOCKS, "RLIMIT_LOCKS" },
+        { RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK" },
+        { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE" },
+        { RLIMIT_NICE, "RLIMIT_NICE" },
+        { RLIMIT_NOFILE, "RLIMIT_NOFILE" },
+        { RLIMIT_NPROC, "RLIMIT_NPROC" },
+        { RLIMIT_RSS, "RLIMIT_RSS" },
+        { RLIMIT_RTPRIO, "RLIMIT_RTPRIO" },
+        { RLIMIT_RTTIME, "RLIMIT_RTTIME" },
+        { RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING" },
+        { RLIMIT_STACK, "RLIMIT_STACK" },
+};
+
+int nsbox_rlimit_from_name(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
+                if (streq(name, rlimit_names[i].name) || strcasecmp(name, rlimit_names[i].name + 7) == 0)
+                        return rlimit_names[i].type;
+        return -EINVAL;
+}
+
+const char *nsbox_rlimit_name(int type)
+{
+        for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
+                if (rlimit_names[i].type == type)
+                        return rlimit_names[i].name;
+        return NULL;
 }
 
 /* ---- config.json ---- */
@@ -299,6 +358,19 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
                 json_object_set_new(proc, "consoleSize",
                                     json_pack("{s:I,s:I}", "height", (json_int_t) s->process.console_height,
                                               "width", (json_int_t) s->process.console_width));
+        if (s->process.n_rlimits) {
+                json_t *rl = json_array();
+                for (size_t i = 0; i < s->process.n_rlimits; i++) {
+                        const NsboxRlimit *l = &s->process.rlimits[i];
+                        const char *n = nsbox_rlimit_name(l->type);
+                        json_array_append_new(rl,
+                                              json_pack("{s:s,s:I,s:I}", "type", n ? n : "", "hard",
+                                                        (json_int_t) l->hard, "soft", (json_int_t) l->soft));
+                }
+                json_object_set_new(proc, "rlimits", rl);
+        }
+        if (s->process.has_oom_score_adj)
+                json_object_set_new(proc, "oomScoreAdj", json_integer(s->process.oom_score_adj));
         json_object_set_new(root, "process", proc);
         json_object_set_new(root, "root",
                             json_pack("{s:s,s:b}", "path", s->root.path ? s->root.path : "", "readonly",
@@ -350,6 +422,8 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
         json_t *res = resources_to_json(&s->linux_cfg.resources);
         if (res)
                 json_object_set_new(lx, "resources", res);
+        if (s->linux_cfg.seccomp)
+                json_object_set_new(lx, "seccomp", nsbox_seccomp_to_object(s->linux_cfg.seccomp));
         json_object_set_new(root, "linux", lx);
 
         json_t *ann = json_object();
@@ -361,6 +435,11 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
                 json_object_set_new(ann, "org.nsbox.cgroup.root", json_string(s->ext.cgroup_root));
         if (s->ext.cgroup_best_effort)
                 json_object_set_new(ann, "org.nsbox.cgroup.limits", json_string("best-effort"));
+        if (s->ext.preserve_fds) {
+                char n[16];
+                snprintf(n, sizeof(n), "%u", s->ext.preserve_fds);
+                json_object_set_new(ann, "org.nsbox.preserveFds", json_string(n));
+        }
         for (size_t i = 0; i < s->ext.n_files; i++) {
                 char key[4200];
                 snprintf(key, sizeof(key), "org.nsbox.file.%s", s->ext.files[i].destination);
@@ -548,6 +627,42 @@ static int parse_process(NsboxSpec *s, json_t *p, NsboxError **reterr)
                         free(s->process.additional_gids);
                         s->process.additional_gids = g;
                         s->process.n_additional_gids = n;
+                }
+        }
+        if ((v = json_object_get(p, "oomScoreAdj"))) {
+                if (!json_is_integer(v) || json_integer_value(v) < -1000 || json_integer_value(v) > 1000)
+                        return bad(reterr, "process.oomScoreAdj", "expected an integer from -1000 to 1000");
+                s->process.has_oom_score_adj = true;
+                s->process.oom_score_adj = (int) json_integer_value(v);
+        }
+        if ((v = json_object_get(p, "rlimits"))) {
+                size_t i;
+                json_t *e;
+                if (!json_is_array(v))
+                        return bad(reterr, "process.rlimits", "expected an array");
+                NsboxRlimit *l = calloc(json_array_size(v) + 1, sizeof(*l));
+                if (!l)
+                        return -ENOMEM;
+                free(s->process.rlimits);
+                s->process.rlimits = l;
+                s->process.n_rlimits = 0;
+                json_array_foreach (v, i, e) {
+                        json_t *t = json_object_get(e, "type"), *h = json_object_get(e, "hard"),
+                               *so = json_object_get(e, "soft");
+                        int type =
+                                json_is_string(t) ? nsbox_rlimit_from_name(json_string_value(t)) : -EINVAL;
+                        if (type < 0 || !startswith(json_string_value(t), "RLIMIT_"))
+                                return nsbox_error_set_message(
+                                        reterr, EINVAL, "config.json: process.rlimits: unknown type %s",
+                                        json_is_string(t) ? json_string_value(t) : "");
+                        if (!json_is_integer(h) || !json_is_integer(so))
+                                return bad(reterr, "process.rlimits", "expected integers hard and soft");
+                        l[i] = (NsboxRlimit){ .type = type,
+                                              .hard = (uint64_t) json_integer_value(h),
+                                              .soft = (uint64_t) json_integer_value(so) };
+                        if (l[i].soft > l[i].hard)
+                                return bad(reterr, "process.rlimits", "soft limit above the hard limit");
+                        s->process.n_rlimits = i + 1;
                 }
         }
         json_t *c = json_object_get(p, "capabilities");
@@ -786,6 +901,14 @@ static int parse_linux(NsboxSpec *s, json_t *lx, NsboxError **reterr)
         if ((v = json_object_get(lx, "resources")) &&
             (r = parse_resources(&s->linux_cfg.resources, v, reterr)) < 0)
                 return r;
+        if ((v = json_object_get(lx, "seccomp"))) {
+                NsboxSeccomp *sc = NULL;
+                /* the OCI form has no includes/excludes: caps do not matter */
+                if ((r = nsbox_seccomp_parse_object(v, s->process.cap_bounding, &sc, reterr)) < 0)
+                        return nsbox_error_wrap(reterr, r, "config.json: linux");
+                nsbox_seccomp_free(s->linux_cfg.seccomp);
+                s->linux_cfg.seccomp = sc;
+        }
         return 0;
 }
 
@@ -866,7 +989,16 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
                         if (streq(key, "org.nsbox.root.overlay"))
                                 s->ext.root_overlay =
                                         json_is_string(val) && streq(json_string_value(val), "true");
-                        else if (streq(key, "org.nsbox.init"))
+                        else if (streq(key, "org.nsbox.preserveFds")) {
+                                uint32_t n;
+                                if (!json_is_string(val) || parse_uint32(json_string_value(val), &n) < 0 ||
+                                    n > 65536) {
+                                        r = bad(reterr, "annotations.org.nsbox.preserveFds",
+                                                "expected a number of fds");
+                                        goto fail;
+                                }
+                                s->ext.preserve_fds = n;
+                        } else if (streq(key, "org.nsbox.init"))
                                 s->ext.init = json_is_string(val) && streq(json_string_value(val), "true");
                         else if (streq(key, "org.nsbox.cgroup.limits"))
                                 s->ext.cgroup_best_effort =

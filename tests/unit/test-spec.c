@@ -6,8 +6,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <linux/capability.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 
 #include "basic/macro.h"
+#include "basic/sha256.h"
 #include "nsbox/nsbox.h"
 
 static NsboxSpec *sample(void)
@@ -268,13 +272,195 @@ static void test_default_caps(void **state)
         assert_int_equal(m, UINT64_C(0xa80425fb));
 }
 
+/* process.rlimits, process.oomScoreAdj, linux.seccomp and the preserve-fds
+ * annotation survive a round trip through config.json. */
+static void test_hardening_roundtrip(void **state)
+{
+        (void) state;
+        NsboxSpec *s = sample();
+        s->process.rlimits = calloc(1, sizeof(NsboxRlimit));
+        s->process.rlimits[0] = (NsboxRlimit){ .type = RLIMIT_NOFILE, .soft = 1024, .hard = 2048 };
+        s->process.n_rlimits = 1;
+        s->process.has_oom_score_adj = true;
+        s->process.oom_score_adj = -17;
+        s->ext.preserve_fds = 2;
+        assert_int_equal(nsbox_seccomp_default(nsbox_cap_default_set(), &s->linux_cfg.seccomp), 0);
+        _cleanup_free_ char *json = NULL, *json2 = NULL;
+        assert_int_equal(nsbox_spec_to_json(s, &json), 0);
+        assert_non_null(strstr(json, "\"RLIMIT_NOFILE\""));
+        assert_non_null(strstr(json, "\"oomScoreAdj\": -17"));
+        assert_non_null(strstr(json, "\"defaultAction\": \"SCMP_ACT_ERRNO\""));
+
+        NsboxSpec *t = NULL;
+        NsboxError *err = NULL;
+        assert_int_equal(nsbox_spec_from_json(json, &t, &err), 0);
+        assert_null(err);
+        assert_int_equal(t->process.n_rlimits, 1);
+        assert_int_equal(t->process.rlimits[0].type, RLIMIT_NOFILE);
+        assert_int_equal(t->process.rlimits[0].soft, 1024);
+        assert_int_equal(t->process.rlimits[0].hard, 2048);
+        assert_true(t->process.has_oom_score_adj);
+        assert_int_equal(t->process.oom_score_adj, -17);
+        assert_int_equal(t->ext.preserve_fds, 2);
+        assert_non_null(t->linux_cfg.seccomp);
+        assert_int_equal(t->linux_cfg.seccomp->n_syscalls, s->linux_cfg.seccomp->n_syscalls);
+        assert_int_equal(nsbox_spec_to_json(t, &json2), 0);
+        assert_string_equal(json, json2);
+        nsbox_spec_free(s);
+        nsbox_spec_free(t);
+}
+
+static void expect_bad(const char *json, const char *what)
+{
+        NsboxSpec *t = NULL;
+        NsboxError *err = NULL;
+        assert_int_equal(nsbox_spec_from_json(json, &t, &err), -EINVAL);
+        assert_non_null(err);
+        if (!strstr(err->message, what))
+                fail_msg("message '%s' lacks '%s'", err->message, what);
+        nsbox_error_free(err);
+}
+
+static void test_hardening_bad_json(void **state)
+{
+        (void) state;
+        expect_bad("{\"process\":{\"oomScoreAdj\":1001}}", "process.oomScoreAdj");
+        expect_bad("{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_NOPE\",\"hard\":1,\"soft\":1}]}}",
+                   "unknown type RLIMIT_NOPE");
+        expect_bad("{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1,\"soft\":2}]}}",
+                   "soft limit above");
+        expect_bad("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_NOPE\"}}}", "unknown action");
+        expect_bad("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{"
+                   "\"names\":[\"x\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":7,\"value\":1,"
+                   "\"op\":\"SCMP_CMP_EQ\"}]}]}}}",
+                   "index must be 0 to 5");
+        expect_bad("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{"
+                   "\"names\":[\"x\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,"
+                   "\"op\":\"SCMP_CMP_ABOUT\"}]}]}}}",
+                   "unknown op");
+        NsboxSpec *t = NULL;
+        NsboxError *err = NULL;
+        assert_int_equal(
+                nsbox_spec_from_json("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}}}", &t,
+                                     &err),
+                -EOPNOTSUPP);
+        nsbox_error_free(err);
+}
+
+/* moby's profile format: includes/excludes resolved against the caps. */
+static void test_seccomp_moby_format(void **state)
+{
+        (void) state;
+        const char *profile =
+                "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
+                "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_X86\"]},"
+                "{\"architecture\":\"SCMP_ARCH_AARCH64\",\"subArchitectures\":[\"SCMP_ARCH_ARM\"]}],"
+                "\"syscalls\":["
+                "{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+                "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
+                "{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,"
+                "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
+                "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"minKernel\":\"99.0\"}},"
+                "{\"names\":[\"s390_pci_mmio_read\"],\"action\":\"SCMP_ACT_ALLOW\","
+                "\"includes\":{\"arches\":[\"s390x\"]}}]}";
+        NsboxSeccomp *s = NULL;
+        NsboxError *err = NULL;
+        assert_int_equal(nsbox_seccomp_from_json(profile, nsbox_cap_default_set(), &s, &err), 0);
+        assert_null(err);
+        assert_int_equal(s->default_errno_ret, 1);
+        assert_string_equal(s->architectures[0], "SCMP_ARCH_X86_64");
+        assert_string_equal(s->architectures[1], "SCMP_ARCH_X86");
+        assert_null(s->architectures[2]);
+        assert_int_equal(s->n_syscalls, 2); /* read/write and clone3 */
+        assert_string_equal(s->syscalls[1].names[0], "clone3");
+        assert_int_equal(s->syscalls[1].errno_ret, 38);
+        nsbox_seccomp_free(s);
+
+        s = NULL;
+        assert_int_equal(nsbox_seccomp_from_json(profile,
+                                                 nsbox_cap_default_set() | (UINT64_C(1) << CAP_SYS_ADMIN),
+                                                 &s, &err),
+                         0);
+        assert_int_equal(s->n_syscalls, 2); /* read/write and mount */
+        assert_string_equal(s->syscalls[1].names[0], "mount");
+        nsbox_seccomp_free(s);
+}
+
+/* The default profile follows the capabilities; compiling twice gives the
+ * same program, the second time from the cache. */
+static void test_seccomp_default_and_cache(void **state)
+{
+        (void) state;
+        NsboxSeccomp *s = NULL, *admin = NULL;
+        assert_int_equal(nsbox_seccomp_default(nsbox_cap_default_set(), &s), 0);
+        assert_int_equal(
+                nsbox_seccomp_default(nsbox_cap_default_set() | (UINT64_C(1) << CAP_SYS_ADMIN), &admin), 0);
+        _cleanup_free_ char *j = NULL, *ja = NULL;
+        assert_int_equal(nsbox_seccomp_to_json(s, &j), 0);
+        assert_int_equal(nsbox_seccomp_to_json(admin, &ja), 0);
+        assert_non_null(strstr(j, "\"clone3\""));
+        assert_null(strstr(j, "\"mount\""));
+        assert_non_null(strstr(ja, "\"mount\""));
+
+        char dir[] = "/tmp/nsbox-test-seccomp-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        void *p1 = NULL, *p2 = NULL;
+        size_t n1 = 0, n2 = 0;
+        bool c1 = true, c2 = false;
+        NsboxError *err = NULL;
+        assert_int_equal(nsbox_seccomp_compile(s, dir, &p1, &n1, &c1, &err), 0);
+        assert_false(c1);
+        assert_int_equal(nsbox_seccomp_compile(s, dir, &p2, &n2, &c2, &err), 0);
+        assert_true(c2);
+        assert_int_equal(n1, n2);
+        assert_true(n1 > 100);
+        assert_memory_equal(p1, p2, n1 * 8);
+        free(p1);
+        free(p2);
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        nsbox_seccomp_free(s);
+        nsbox_seccomp_free(admin);
+}
+
+/* The seccomp cache key's hash against FIPS 180-4's examples, and across a
+ * block boundary fed in pieces. */
+static void test_sha256(void **state)
+{
+        (void) state;
+        char hex[65];
+        Sha256 c;
+        sha256_init(&c);
+        sha256_update(&c, "abc", 3);
+        sha256_final_hex(&c, hex);
+        assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        sha256_init(&c);
+        sha256_final_hex(&c, hex);
+        assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        sha256_init(&c);
+        for (const char *p = m; *p; p++)
+                sha256_update(&c, p, 1);
+        sha256_final_hex(&c, hex);
+        assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_roundtrip),    cmocka_unit_test(test_json_names),
-                cmocka_unit_test(test_bad_json),     cmocka_unit_test(test_add_mount_rejects_relative),
-                cmocka_unit_test(test_default_caps), cmocka_unit_test(test_terminal_and_init),
+                cmocka_unit_test(test_roundtrip),
+                cmocka_unit_test(test_json_names),
+                cmocka_unit_test(test_bad_json),
+                cmocka_unit_test(test_add_mount_rejects_relative),
+                cmocka_unit_test(test_default_caps),
+                cmocka_unit_test(test_terminal_and_init),
                 cmocka_unit_test(test_resources),
+                cmocka_unit_test(test_hardening_roundtrip),
+                cmocka_unit_test(test_hardening_bad_json),
+                cmocka_unit_test(test_seccomp_moby_format),
+                cmocka_unit_test(test_seccomp_default_and_cache),
+                cmocka_unit_test(test_sha256),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
