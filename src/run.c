@@ -105,7 +105,8 @@ static void usage(FILE *f)
               "     --bind <src:dst[:ro]>  bind-mount a host path (repeatable)\n"
               "     --tmpfs <dst>        mount a tmpfs (repeatable)\n"
               "     --minimal            mount only /proc: no /dev, /sys, /tmp, masked or\n"
-              "                            read-only paths, /etc/hostname, hosts or resolv.conf\n" RUN_USERNS_USAGE RUN_SECURITY_USAGE
+              "                            read-only paths, /etc/hostname, hosts or resolv.conf\n" RUN_USERNS_USAGE
+                      RUN_SECURITY_USAGE
               "     --print-spec         print the container's OCI config.json and exit\n"
               "\n"
               "",
