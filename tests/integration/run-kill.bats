@@ -33,19 +33,26 @@ setup_file() {
         for i in $(seq 40); do head -c 4000000 /dev/urandom >"$big/root/blob$i"; done
         tar -C "$big/root" -czf "$big/big.tar.gz" .
         rm -rf "$big/root"
-        "$NSBOX" run --rootfs "$big/big.tar.gz" -- true &
-        pid=$!
-        for i in $(seq 1000); do
-                [ -n "$(ls -A "$NSBOX_CACHE_DIR"/rootfs/*.tmp* 2>/dev/null)" ] && break
-                sleep 0.01
+        key=$(sha256sum "$big/big.tar.gz" | cut -d' ' -f1)
+        # The kill must land while the extraction runs; on a fast or a loaded
+        # machine it may come too late, so try again (the race is the test's,
+        # not nsbox's) up to three times.
+        for attempt in 1 2 3; do
+                rm -rf "$NSBOX_CACHE_DIR/rootfs/$key" "$NSBOX_CACHE_DIR/rootfs/$key".tmp*
+                "$NSBOX" run --rootfs "$big/big.tar.gz" -- true &
+                pid=$!
+                for i in $(seq 1000); do
+                        [ -n "$(ls -A "$NSBOX_CACHE_DIR"/rootfs/*.tmp* 2>/dev/null)" ] && break
+                        sleep 0.005
+                done
+                kill -KILL $pid
+                st=0
+                wait $pid || st=$?
+                [ "$st" -eq 137 ] && break
         done
-        kill -KILL $pid
-        st=0
-        wait $pid || st=$?
         # killed midway, not finished before the signal came
         [ "$st" -eq 137 ]
         # no complete-looking entry for a half-done extraction
-        key=$(sha256sum "$big/big.tar.gz" | cut -d' ' -f1)
         [ ! -e "$NSBOX_CACHE_DIR/rootfs/$key/rootfs" ]
         # the next run removes the partial entry and succeeds
         run "$NSBOX" run --rootfs "$big/big.tar.gz" -- sh -c 'ls /blob40 >/dev/null && echo ok'
