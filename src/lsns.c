@@ -33,6 +33,9 @@ enum {
         COL_NSFS,
         COL_PNS,
         COL_ONS,
+        _COL_UTIL_LINUX, /* the columns above are util-linux's, and --output-all's */
+        COL_CGROUP = _COL_UTIL_LINUX,
+        COL_CONTAINER,
         _COL_MAX,
 };
 
@@ -57,12 +60,15 @@ static const struct colinfo {
         [COL_NSFS]    = { "NSFS",     0, SCOLS_FL_WRAP,  SCOLS_JSON_STRING, "nsfs mountpoint (usually used network subsystem)" },
         [COL_PNS]     = { "PNS",     10, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "parent namespace identifier (inode number)" },
         [COL_ONS]     = { "ONS",     10, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "owner namespace identifier (inode number)" },
+        /* nsbox's own: chosen by name only, so that --output-all stays util-linux's */
+        [COL_CGROUP]    = { "CGROUP",    0, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "cgroup of the PID (v2 path, or the first v1 one that is not /)" },
+        [COL_CONTAINER] = { "CONTAINER", 0, 0,              SCOLS_JSON_STRING, "container that owns the namespace (nsbox run, nsbox-oci, runc, crun)" },
 };
 /* clang-format on */
 
 /* util-linux keeps room for every column twice, and so do we: "-o NS,NS,..."
  * with more than that fails. */
-#define MAX_COLUMNS (_COL_MAX * 2)
+#define MAX_COLUMNS (_COL_UTIL_LINUX * 2)
 
 typedef enum TreeMode {
         TREE_NONE,
@@ -71,11 +77,12 @@ typedef enum TreeMode {
         TREE_PARENT,
 } TreeMode;
 
-/* A pointer-keyed map from a process or namespace to the last output line made
- * for it: lsns hangs a row under the last row of its parent. */
+/* A pointer-keyed map: from a process or namespace to the last output line
+ * made for it (lsns hangs a row under the last row of its parent), and from a
+ * process to its command line. */
 typedef struct LineMap {
         const void **keys;
-        struct libscols_line **lines;
+        void **lines;
         size_t cap, n;
 } LineMap;
 
@@ -97,6 +104,7 @@ typedef struct Lsns {
         NsboxNsScan *scan;
         LineMap proc_lines;
         LineMap ns_lines;
+        LineMap commands; /* process -> malloc'd command line (or NULL), see cmdcache_get() */
 } Lsns;
 
 static size_t ptr_hash(const void *p)
@@ -108,7 +116,7 @@ static size_t ptr_hash(const void *p)
         return (size_t) k;
 }
 
-static struct libscols_line *linemap_get(const LineMap *m, const void *key)
+static void *linemap_get(const LineMap *m, const void *key)
 {
         if (!m->cap || !key)
                 return NULL;
@@ -120,12 +128,12 @@ static struct libscols_line *linemap_get(const LineMap *m, const void *key)
         }
 }
 
-static int linemap_put(LineMap *m, const void *key, struct libscols_line *line)
+static int linemap_put(LineMap *m, const void *key, void *line)
 {
         if ((m->n + 1) * 2 > m->cap) {
                 size_t ncap = m->cap ? m->cap * 2 : 256;
                 const void **nk = calloc(ncap, sizeof(*nk));
-                struct libscols_line **nl = calloc(ncap, sizeof(*nl));
+                void **nl = calloc(ncap, sizeof(*nl));
                 if (!nk || !nl) {
                         free(nk);
                         free(nl);
@@ -161,6 +169,35 @@ static void linemap_done(LineMap *m)
         free(m->keys);
         free(m->lines);
         *m = (LineMap){ 0 };
+}
+
+/* The command lines: a process is the lowest pid of up to eight namespaces,
+ * and /proc/PID/cmdline costs a read of the other process's memory, so each
+ * is read once. A NULL command (gone, unreadable) is cached as well. */
+static const char *cmdcache_get(const LineMap *m, const NsboxNsProcess *proc, bool *found)
+{
+        if (!m->cap) {
+                *found = false;
+                return NULL;
+        }
+        for (size_t i = ptr_hash(proc) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+                if (m->keys[i] == proc) {
+                        *found = true;
+                        return m->lines[i];
+                }
+                if (!m->keys[i]) {
+                        *found = false;
+                        return NULL;
+                }
+        }
+}
+
+static void cmdcache_done(LineMap *m)
+{
+        for (size_t i = 0; i < m->cap; i++)
+                if (m->keys[i])
+                        free(m->lines[i]);
+        linemap_done(m);
 }
 
 /* -------- util-linux conventions for messages and numbers -------- */
@@ -357,7 +394,7 @@ static char *nsfs_text(const NsboxNsInfo *ns, char sep)
         return s;
 }
 
-static char *cell_text(const Lsns *ls, const NsboxNsInfo *ns, const NsboxNsProcess *proc, int col)
+static char *cell_text(Lsns *ls, const NsboxNsInfo *ns, const NsboxNsProcess *proc, int col)
 {
         char *s = NULL;
         int r = 0;
@@ -387,10 +424,26 @@ static char *cell_text(const Lsns *ls, const NsboxNsInfo *ns, const NsboxNsProce
                 if (proc)
                         r = asprintf(&s, "%d", (int) proc->ppid);
                 break;
-        case COL_COMMAND:
-                if (proc && nsbox_ns_scan_process_command(ls->scan, proc->pid, &s) < 0)
-                        s = NULL;
+        case COL_COMMAND: {
+                if (!proc)
+                        return NULL;
+                bool found;
+                const char *cached = cmdcache_get(&ls->commands, proc, &found);
+                if (!found) {
+                        char *cmd = NULL;
+                        /* A process gone since the scan shows the name it had then:
+                         * a row is never left without its command. */
+                        if (nsbox_ns_scan_process_command(ls->scan, proc->pid, &cmd) < 0 &&
+                            !(cmd = strdup(proc->comm)))
+                                oom();
+                        if (linemap_put(&ls->commands, proc, cmd) < 0)
+                                oom();
+                        cached = cmd;
+                }
+                if (cached && !(s = strdup(cached)))
+                        oom();
                 return s;
+        }
         case COL_UID:
         case COL_USER: {
                 /* A namespace without processes shows who owns it instead. */
@@ -405,6 +458,14 @@ static char *cell_text(const Lsns *ls, const NsboxNsInfo *ns, const NsboxNsProce
                 }
                 break;
         }
+        case COL_CGROUP:
+                if (proc && nsbox_ns_scan_process_cgroup(ls->scan, proc->pid, &s) < 0)
+                        s = NULL;
+                return s;
+        case COL_CONTAINER:
+                if (ns->container && !(s = strdup(ns->container)))
+                        oom();
+                return s;
         case COL_NETNSID:
                 if (ns->type != NSBOX_NS_NET)
                         break;
@@ -1221,7 +1282,10 @@ static void usage(void)
         fputs(" -h, --help             display this help\n", out);
         fputs(" -V, --version          display version\n", out);
         fputs("\nAvailable output columns:\n", out);
-        for (int i = 0; i < _COL_MAX; i++)
+        for (int i = 0; i < _COL_UTIL_LINUX; i++)
+                fprintf(out, " %11s  %s\n", infos[i].name, infos[i].help);
+        fputs("\nnsbox's own columns (not in --output-all):\n", out);
+        for (int i = _COL_UTIL_LINUX; i < _COL_MAX; i++)
                 fprintf(out, " %11s  %s\n", infos[i].name, infos[i].help);
         fputs("\nFor more details see lsns(8).\n", out);
 }
@@ -1273,6 +1337,7 @@ static void lsns_done(Lsns *ls)
 {
         linemap_done(&ls->proc_lines);
         linemap_done(&ls->ns_lines);
+        cmdcache_done(&ls->commands);
         fnode_free(ls->filter);
         ls->filter = NULL;
         nsbox_ns_scan_free(ls->scan);
@@ -1326,7 +1391,7 @@ int cmd_lsns(int argc, char **argv)
                         outarg = optarg;
                         break;
                 case OPT_OUTPUT_ALL:
-                        for (ls.ncolumns = 0; ls.ncolumns < _COL_MAX; ls.ncolumns++)
+                        for (ls.ncolumns = 0; ls.ncolumns < _COL_UTIL_LINUX; ls.ncolumns++)
                                 ls.columns[ls.ncolumns] = (int) ls.ncolumns;
                         break;
                 case 'P':
@@ -1435,13 +1500,18 @@ int cmd_lsns(int argc, char **argv)
          * in too, which util-linux cannot see. */
         NsboxNsScanOptions opts = {
                 .types = ls.types,
-                .flags = NSBOX_NS_SCAN_RELATIONS | NSBOX_NS_SCAN_MOUNTED | NSBOX_NS_SCAN_FDS |
-                         NSBOX_NS_SCAN_SOCKETS | NSBOX_NS_SCAN_THREADS,
+                .flags = NSBOX_NS_SCAN_MOUNTED | NSBOX_NS_SCAN_FDS | NSBOX_NS_SCAN_SOCKETS |
+                         NSBOX_NS_SCAN_THREADS,
         };
+        /* Parents and owners cost two ioctls per namespace: only when shown. */
+        if (has_column(&ls, COL_PNS) || has_column(&ls, COL_ONS))
+                opts.flags |= NSBOX_NS_SCAN_RELATIONS;
         if (has_column(&ls, COL_NETNSID))
                 opts.flags |= NSBOX_NS_SCAN_NETNSID;
         if (has_column(&ls, COL_NSFS))
                 opts.flags |= NSBOX_NS_SCAN_NSFS_PATHS;
+        if (has_column(&ls, COL_CONTAINER))
+                opts.flags |= NSBOX_NS_SCAN_CONTAINERS;
         if (ls.tree == TREE_OWNER || ls.tree == TREE_PARENT)
                 opts.flags |= NSBOX_NS_SCAN_CONNECT;
 

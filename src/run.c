@@ -935,6 +935,14 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
         return killed ? 128 + SIGKILL : status;
 }
 
+static void unlink_and_freep(char **p)
+{
+        if (*p) {
+                (void) unlink(*p);
+                free(*p);
+        }
+}
+
 int cmd_run(int argc, char **argv)
 {
         RunArgs a = { .stop_timeout = 10, .security.no_new_privs = -1 };
@@ -1120,6 +1128,11 @@ int cmd_run(int argc, char **argv)
                 return code;
         }
         run_cgroup_started(c);
+
+        /* For lsns's CONTAINER column (nsbox_ns_register_container()); without
+         * it the container runs all the same, only unnamed there. */
+        _cleanup_(unlink_and_freep) char *registration = NULL;
+        (void) nsbox_ns_register_container(name, nsbox_container_pid(c), &registration);
 
         if (a.tty && isatty(STDIN_FILENO) && (r = make_terminal_raw()) < 0) {
                 log_error("set the terminal to raw mode: %s", strerror(-r));

@@ -108,6 +108,9 @@ typedef enum NsboxNsScanFlags {
          * alone is not a process, so /proc/PID/ns does not show it; its
          * /proc/PID/task/TID/ns does (util-linux does not look there). */
         NSBOX_NS_SCAN_THREADS = 1U << 7,
+        /* Name the container that owns each namespace (NsboxNsInfo.container),
+         * from the state the runtimes keep; see nsbox_ns_scan() for the rule. */
+        NSBOX_NS_SCAN_CONTAINERS = 1U << 8,
 } NsboxNsScanFlags;
 
 typedef struct NsboxNsScanOptions {
@@ -132,6 +135,15 @@ typedef struct NsboxNsProcess {
         uint64_t ns[_NSBOX_NS_MAX];
         /* The process whose pid is ppid, when it is in the snapshot. */
         const struct NsboxNsProcess *parent;
+        /* From /proc/PID/stat: the number of threads (field 20) and the start
+         * time in clock ticks after boot (field 22), which with the pid names
+         * a process for good (a reused pid has another start time). */
+        int nthreads;
+        unsigned long long start_time;
+        /* The command name (field 2 of /proc/PID/stat, without the parentheses)
+         * at scan time: what to show when the process is gone by the time its
+         * command line is read. */
+        char comm[64];
 } NsboxNsProcess;
 
 /* How a namespace came into the snapshot. */
@@ -175,6 +187,11 @@ typedef struct NsboxNsInfo {
         /* NSBOX_NS_SOURCE_THREAD: the lowest thread id in it, and its process. */
         pid_t thread_tid;
         pid_t thread_pid;
+        /* NSBOX_NS_SCAN_CONTAINERS: the id (the name, for nsbox run) of the
+         * container that owns the namespace, and the runtime that keeps it
+         * ("nsbox", "nsbox-oci", "runc" or "crun"); NULL when none does. */
+        const char *container;
+        const char *container_runtime;
 } NsboxNsInfo;
 
 typedef struct NsboxNsScan NsboxNsScan;
@@ -188,6 +205,26 @@ typedef struct NsboxNsScan NsboxNsScan;
  * Processes that exit during the scan and ns links the caller may not read are
  * skipped, as lsns(8) does. Sources: proc(5) /proc/PID/ns, /proc/PID/stat,
  * /proc/PID/fd, /proc/self/mountinfo; ioctl_ns(2); rtnetlink(7) RTM_GETNSID.
+ *
+ * Which container owns a namespace (NSBOX_NS_SCAN_CONTAINERS): the runtimes'
+ * state names each container's init process by pid and start time:
+ *   nsbox run   RUNDIR/containers/PID holding "NAME START_TIME\n", written by
+ *               nsbox_ns_register_container(); RUNDIR is /run/nsbox, and
+ *               $XDG_RUNTIME_DIR/nsbox, /run/user/UID/nsbox or /tmp/nsbox-UID for
+ *               other users (nsbox_runtime_dir())
+ *   nsbox-oci   /run/nsbox-oci/ID/state.json   "pid", "start_time"
+ *   runc        /run/runc/ID/state.json        "init_process_pid", "init_process_start"
+ *   crun        /run/crun/ID/status            "pid", "process-start-time"
+ *   (the last three also under /run/user/UID/ for rootless runtimes)
+ * An entry counts only when the pid's start time (field 22 of /proc/PID/stat)
+ * is the recorded one, so a stale file never names a reused pid, and only when
+ * the file belongs to root or to the owner of the process. A namespace belongs
+ * to container C when its lowest pid is C's init or a descendant of it, and
+ * C's init's parent (the runtime) is not in the namespace too: a namespace the
+ * container shares with the host (--net=host) belongs to no container; one made
+ * inside the container belongs to it. Namespaces without processes belong to
+ * none. Nothing is read unless the flag is given: a few small files per
+ * running container.
  *
  * Returns: 0, or -ENOMEM; -errno of opening the procfs directory (-ENOENT,
  * -EACCES, ...); -EINVAL for an invalid type mask.
@@ -254,6 +291,44 @@ NSBOX_PUBLIC bool nsbox_ns_info_has_process(const NsboxNsInfo *ns, pid_t pid);
  * empty, -ENOMEM, or another -errno of open(2)/read(2).
  */
 NSBOX_PUBLIC int nsbox_ns_scan_process_command(const NsboxNsScan *scan, pid_t pid, char **ret);
+
+/**
+ * nsbox_ns_scan_process_cgroup - the cgroup of a process, as lsns's CGROUP column shows it
+ * @scan: the snapshot (for its procfs)
+ * @pid: the process
+ * @ret: a malloc'd path, relative to the caller's cgroup namespace
+ *
+ * One path out of /proc/PID/cgroup (cgroups(7)), by this rule: the cgroup v2
+ * path (the "0::PATH" line) when it is not "/" or when no v1 hierarchy is
+ * listed; otherwise the first v1 line whose path is not "/" (the file lists v1
+ * hierarchies from the highest id down, so on a systemd host name=systemd
+ * comes first); "/" when every line says "/". On a pure v2 host that is the
+ * process's cgroup; on a hybrid or v1 host, the most specific placement seen
+ * first. The process is read now, not at scan time.
+ *
+ * Returns: 0; -ENOENT/-ESRCH when the process is gone, -ENODATA when the file
+ * is empty or has no line this rule can use, -ENOMEM, or another -errno of
+ * open(2)/read(2).
+ */
+NSBOX_PUBLIC int nsbox_ns_scan_process_cgroup(const NsboxNsScan *scan, pid_t pid, char **ret);
+
+/**
+ * nsbox_ns_register_container - record a running container for lsns's CONTAINER column
+ * @name: the container's name (nsbox run --name)
+ * @pid: its init process, in the caller's pid namespace
+ * @ret_path: the file written, to unlink(2) when the container is gone (a
+ *            stale file is harmless: it names the pid together with its
+ *            start time, which a reused pid does not have); may be NULL
+ *
+ * Writes RUNDIR/containers/PID (RUNDIR from nsbox_runtime_dir(), the directory
+ * made 0700 when missing) holding "NAME START_TIME\n", START_TIME being field
+ * 22 of /proc/PID/stat, atomically (a temporary file renamed into place).
+ *
+ * Returns: 0; -EINVAL for an empty name or one with a blank or newline;
+ * -ESRCH when the process is gone; -ENOMEM; or -errno of nsbox_runtime_dir(),
+ * mkdir(2), open(2), write(2) or rename(2).
+ */
+NSBOX_PUBLIC int nsbox_ns_register_container(const char *name, pid_t pid, char **ret_path);
 
 /**
  * nsbox_ns_get_netnsid - the netns ID of a network namespace

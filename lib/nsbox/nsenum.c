@@ -9,7 +9,9 @@
  * for the inode, keep the lowest pid of each namespace, and take a namespace's
  * relations (and netns ID) from the first process found in it.
  */
+#include <glob.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -25,6 +27,7 @@
 #include "basic/macro.h"
 #include "basic/missing.h"
 #include "nsbox/namespace.h"
+#include "nsbox/nsbox.h"
 
 /* util-linux reads /proc files into a BUFSIZ buffer; a longer command line is
  * cut there, and lsns shows the cut one. Kept so the output matches. */
@@ -129,6 +132,15 @@ typedef struct NsfsMount {
         char *target;
 } NsfsMount;
 
+/* A container's init process, from a runtime's state (see nsbox_ns_scan()). */
+typedef struct ContainerRef {
+        pid_t pid;
+        unsigned long long start_time;
+        uid_t file_uid; /* owner of the state file */
+        char *id;
+        const char *runtime;
+} ContainerRef;
+
 struct NsboxNsScan {
         char *proc_path;
         int proc_fd;
@@ -148,6 +160,10 @@ struct NsboxNsScan {
 
         struct mnl_socket *nl;
         bool nl_failed;
+
+        ContainerRef **containers;
+        size_t n_containers, containers_cap;
+        U64Map container_map; /* init pid -> ContainerRef */
 };
 
 static bool type_wanted(const NsboxNsScan *s, NsboxNsType t)
@@ -380,9 +396,13 @@ static bool all_digits(const char *s);
 /* -------- processes -------- */
 
 /* Parses "PID (COMM) STATE PPID ..." of /proc/PID/stat; COMM may hold spaces
- * and parentheses, so the state follows the last ')'. */
-static int parse_stat(const char *buf, pid_t *pid, char *state, pid_t *ppid)
+ * and parentheses, so the state follows the last ')'. Also fills the thread
+ * count (field 20) and the start time (field 22, clock ticks since boot) when
+ * the line has them. */
+static int parse_stat(const char *buf, NsboxNsProcess *proc)
 {
+        pid_t *pid = &proc->pid, *ppid = &proc->ppid;
+        char *state = &proc->state;
         char *end;
         errno = 0;
         long v = strtol(buf, &end, 10);
@@ -393,15 +413,34 @@ static int parse_stat(const char *buf, pid_t *pid, char *state, pid_t *ppid)
                 return -EINVAL;
         *pid = (pid_t) v;
         *state = p[2];
+        const char *c = end + 2; /* after "PID (" */
+        size_t clen = (size_t) (p - c);
+        if (clen >= sizeof(proc->comm))
+                clen = sizeof(proc->comm) - 1;
+        memcpy(proc->comm, c, clen);
+        proc->comm[clen] = 0;
         errno = 0;
         long pp = strtol(p + 4, &end, 10);
         if (errno || end == p + 4 || pp < 0 || pp > INT_MAX)
                 return -EINVAL;
         *ppid = (pid_t) pp;
+        /* fields 5..19 (pgrp ... nice), then num_threads, itrealvalue, starttime */
+        proc->nthreads = 1;
+        const char *f = end; /* the blank before field 5 */
+        for (int field = 5; field <= 22 && f && *f == ' '; field++) {
+                if (field == 20)
+                        proc->nthreads = (int) strtol(f + 1, NULL, 10);
+                else if (field == 22)
+                        proc->start_time = strtoull(f + 1, NULL, 10);
+                f = strchr(f + 1, ' ');
+        }
         return 0;
 }
 
-static ssize_t read_small_at(int dirfd, const char *path, char *buf, size_t size)
+/* Reads up to @size bytes of a file. With @once, one read(2) is taken as the
+ * whole file: procfs makes a file such as /proc/PID/stat in one go, so a
+ * second read would only return 0. */
+static ssize_t read_small_at(int dirfd, const char *path, char *buf, size_t size, bool once)
 {
         _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -417,8 +456,54 @@ static ssize_t read_small_at(int dirfd, const char *path, char *buf, size_t size
                 if (n == 0)
                         break;
                 done += (size_t) n;
+                if (once)
+                        break;
         }
         return (ssize_t) done;
+}
+
+static bool parse_nsfs_root(const char *root, NsboxNsType *type, uint64_t *id);
+
+/* A directory read with getdents64(2) straight from an fd: for the thousands
+ * of small /proc/PID/fd and task directories of a scan, opendir(3)'s fstat(2)
+ * and fcntl(2) would be a third of the system calls. */
+typedef struct DirIter {
+        int fd;
+        size_t pos, len;
+        _Alignas(struct dirent64) char buf[4096];
+} DirIter;
+
+static const char *dir_next(DirIter *it)
+{
+        for (;;) {
+                if (it->pos < it->len) {
+                        const struct dirent64 *de = (const struct dirent64 *) (it->buf + it->pos);
+                        it->pos += de->d_reclen;
+                        return de->d_name;
+                }
+                ssize_t n = getdents64(it->fd, it->buf, sizeof(it->buf));
+                if (n <= 0)
+                        return NULL;
+                it->len = (size_t) n;
+                it->pos = 0;
+        }
+}
+
+/* Reads a namespace link (/proc/PID/ns/TYPE, /proc/PID/fd/N) as the kernel
+ * names its target, "TYPE:[INODE]" (proc(5)), without following it. This is
+ * what makes a scan cheap: stat(2) of an ns link makes nsfs build an inode and
+ * a dentry for the namespace each time (and free them again, through RCU, when
+ * nothing holds the namespace open), readlink(2) only formats the name. The
+ * access check is the same (ptrace-read). Returns 0, -EINVAL for a link that
+ * is not a namespace (a file, a socket), or -errno of readlinkat(2). */
+static int read_ns_link(int dirfd, const char *path, NsboxNsType *ret_type, uint64_t *ret_id, char *buf,
+                        size_t size)
+{
+        ssize_t n = readlinkat(dirfd, path, buf, size - 1);
+        if (n < 0)
+                return negative_errno();
+        buf[n] = 0;
+        return parse_nsfs_root(buf, ret_type, ret_id) ? 0 : -EINVAL;
 }
 
 static int read_process(NsboxNsScan *s, const char *name)
@@ -432,7 +517,7 @@ static int read_process(NsboxNsScan *s, const char *name)
                 return negative_errno();
 
         char buf[PROC_READ_MAX + 1];
-        ssize_t n = read_small_at(dfd, "stat", buf, PROC_READ_MAX);
+        ssize_t n = read_small_at(dfd, "stat", buf, PROC_READ_MAX, true);
         if (n < 0)
                 return (int) n;
         buf[n] = 0;
@@ -441,7 +526,7 @@ static int read_process(NsboxNsScan *s, const char *name)
         if (!p)
                 return -ENOMEM;
         p->uid = st.st_uid;
-        if (parse_stat(buf, &p->pid, &p->state, &p->ppid) < 0) {
+        if (parse_stat(buf, p) < 0) {
                 free(p);
                 return -EINVAL;
         }
@@ -465,14 +550,15 @@ static int read_process(NsboxNsScan *s, const char *name)
         for (int t = 0; t < _NSBOX_NS_MAX; t++) {
                 if (!type_wanted(s, (NsboxNsType) t))
                         continue;
-                char path[32];
+                char path[32], link[64];
                 snprintf(path, sizeof(path), "ns/%s", nsbox_ns_type_name((NsboxNsType) t));
-                struct stat nst;
-                /* Without ptrace-read access even stat(2) fails (EACCES); a
+                NsboxNsType lt;
+                uint64_t id;
+                /* Without ptrace-read access the link cannot be read (EACCES); a
                  * zombie has no namespaces (ENOENT). Such links are skipped. */
-                if (fstatat(dfd, path, &nst, 0) < 0)
+                if (read_ns_link(dfd, path, &lt, &id, link, sizeof(link)) < 0 || lt != (NsboxNsType) t)
                         continue;
-                p->ns[t] = (uint64_t) nst.st_ino;
+                p->ns[t] = id;
 
                 NsEntry *e = find_entry(s, p->ns[t]);
                 if (!e) {
@@ -501,31 +587,28 @@ static void read_process_threads(NsboxNsScan *s, pid_t pid)
 {
         char path[64];
         snprintf(path, sizeof(path), "%d/task", (int) pid);
-        int fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return;
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (!all_digits(de->d_name))
+        DirIter it = { .fd = fd };
+        for (const char *name; (name = dir_next(&it));) {
+                if (!all_digits(name))
                         continue;
-                pid_t tid = (pid_t) atoi(de->d_name);
+                pid_t tid = (pid_t) atoi(name);
                 if (tid == pid)
                         continue;
                 for (int t = 0; t < _NSBOX_NS_MAX; t++) {
                         if (!type_wanted(s, (NsboxNsType) t))
                                 continue;
-                        char link[48];
+                        char link[48], text[64];
                         snprintf(link, sizeof(link), "%d/ns/%s", (int) tid,
                                  nsbox_ns_type_name((NsboxNsType) t));
-                        struct stat st;
-                        if (fstatat(dirfd(d), link, &st, 0) < 0)
+                        NsboxNsType lt;
+                        uint64_t id;
+                        if (read_ns_link(fd, link, &lt, &id, text, sizeof(text)) < 0 ||
+                            lt != (NsboxNsType) t)
                                 continue;
-                        NsEntry *e = find_entry(s, (uint64_t) st.st_ino);
+                        NsEntry *e = find_entry(s, id);
                         if (e) {
                                 if (e->info.source == NSBOX_NS_SOURCE_THREAD && tid < e->info.thread_tid) {
                                         e->info.thread_tid = tid;
@@ -533,10 +616,13 @@ static void read_process_threads(NsboxNsScan *s, pid_t pid)
                                 }
                                 continue;
                         }
-                        _cleanup_close_ int nsfd = openat(dirfd(d), link, O_RDONLY | O_CLOEXEC);
+                        _cleanup_close_ int nsfd = openat(fd, link, O_RDONLY | O_CLOEXEC);
                         if (nsfd < 0)
                                 continue;
-                        e = add_entry_for_fd(s, nsfd, (uint64_t) st.st_ino, NSBOX_NS_SOURCE_THREAD);
+                        struct stat st;
+                        if (fstat(nsfd, &st) < 0 || (uint64_t) st.st_ino != id)
+                                continue;
+                        e = add_entry_for_fd(s, nsfd, id, NSBOX_NS_SOURCE_THREAD);
                         if (!e)
                                 continue;
                         e->info.thread_tid = tid;
@@ -562,40 +648,41 @@ static int socket_netns(int pidfd, int fdnum)
  * device, and (NSBOX_NS_SCAN_SOCKETS) the network namespaces of sockets.
  * Reading another process's fd directory needs the same ptrace access as its
  * ns links, so this finds nothing more for an unprivileged caller. */
-static int read_process_fds(NsboxNsScan *s, pid_t pid, dev_t nsfs_dev)
+static int read_process_fds(NsboxNsScan *s, pid_t pid)
 {
         char path[64];
         snprintf(path, sizeof(path), "%d/fd", (int) pid);
-        int fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return 0;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return 0;
-        }
         bool sockets = (s->flags & NSBOX_NS_SCAN_SOCKETS) && type_wanted(s, NSBOX_NS_NET);
         _cleanup_close_ int pidfd = -EBADF;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+        DirIter it = { .fd = fd };
+        for (const char *name; (name = dir_next(&it));) {
+                if (name[0] < '0' || name[0] > '9')
                         continue;
-                struct stat st;
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0)
-                        continue;
-                if (st.st_dev == nsfs_dev) {
-                        if (!(s->flags & NSBOX_NS_SCAN_FDS) || find_entry(s, (uint64_t) st.st_ino))
+                /* The link's text tells a namespace ("net:[4026531840]", nsfs
+                 * names have no leading '/', a file's path has) and a socket
+                 * ("socket:[1234]") from anything else, without a stat(2). */
+                char text[64];
+                NsboxNsType lt;
+                uint64_t id;
+                int r = read_ns_link(fd, name, &lt, &id, text, sizeof(text));
+                if (r == 0) {
+                        if (!(s->flags & NSBOX_NS_SCAN_FDS) || find_entry(s, id))
                                 continue;
-                        _cleanup_close_ int nsfd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
-                        if (nsfd < 0)
+                        _cleanup_close_ int nsfd = openat(fd, name, O_RDONLY | O_CLOEXEC);
+                        struct stat st;
+                        /* the fd may have been closed and its number reused since */
+                        if (nsfd < 0 || fstat(nsfd, &st) < 0 || (uint64_t) st.st_ino != id)
                                 continue;
-                        NsEntry *e = add_entry_for_fd(s, nsfd, (uint64_t) st.st_ino, NSBOX_NS_SOURCE_FD);
+                        NsEntry *e = add_entry_for_fd(s, nsfd, id, NSBOX_NS_SOURCE_FD);
                         if (e && e->origin == ORIGIN_NONE) {
                                 e->origin = ORIGIN_PROC_FD;
                                 e->origin_pid = pid;
-                                e->origin_fd = atoi(de->d_name);
+                                e->origin_fd = atoi(name);
                         }
-                } else if (sockets && S_ISSOCK(st.st_mode)) {
+                } else if (r == -EINVAL && sockets && startswith(text, "socket:[")) {
                         if (pidfd == -EBADF) {
                                 pidfd = sys_pidfd_open(pid, 0);
                                 if (pidfd < 0) {
@@ -604,7 +691,7 @@ static int read_process_fds(NsboxNsScan *s, pid_t pid, dev_t nsfs_dev)
                                         continue;
                                 }
                         }
-                        _cleanup_close_ int nsfd = socket_netns(pidfd, atoi(de->d_name));
+                        _cleanup_close_ int nsfd = socket_netns(pidfd, atoi(name));
                         struct stat nst;
                         if (nsfd < 0 || fstat(nsfd, &nst) < 0 || find_entry(s, (uint64_t) nst.st_ino))
                                 continue;
@@ -819,6 +906,233 @@ static void connect_namespaces(NsboxNsScan *s)
         }
 }
 
+/* -------- containers -------- */
+
+static int add_container(NsboxNsScan *s, pid_t pid, unsigned long long start_time, uid_t file_uid,
+                         const char *id, const char *runtime)
+{
+        if (pid <= 0 || !id || !*id || u64map_get(&s->container_map, (uint64_t) pid))
+                return 0;
+        if (s->n_containers == s->containers_cap) {
+                size_t ncap = s->containers_cap ? s->containers_cap * 2 : 16;
+                ContainerRef **n = realloc(s->containers, ncap * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                s->containers = n;
+                s->containers_cap = ncap;
+        }
+        ContainerRef *c = calloc(1, sizeof(*c));
+        if (!c || !(c->id = strdup(id))) {
+                free(c);
+                return -ENOMEM;
+        }
+        c->pid = pid;
+        c->start_time = start_time;
+        c->file_uid = file_uid;
+        c->runtime = runtime;
+        if (u64map_put(&s->container_map, (uint64_t) pid, c) < 0) {
+                free(c->id);
+                free(c);
+                return -ENOMEM;
+        }
+        s->containers[s->n_containers++] = c;
+        return 0;
+}
+
+/* Reads a small state file; its owner goes to @ret_uid. NULL when unreadable. */
+static char *read_state_file(int dirfd, const char *path, uid_t *ret_uid)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 1024 * 1024)
+                return NULL;
+        char *buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return NULL;
+        size_t done = 0;
+        while (done < (size_t) st.st_size) {
+                ssize_t n = read(fd, buf + done, (size_t) st.st_size - done);
+                if (n <= 0)
+                        break;
+                done += (size_t) n;
+        }
+        buf[done] = 0;
+        *ret_uid = st.st_uid;
+        return buf;
+}
+
+/* nsbox run's registrations: DIR/PID holding "NAME START_TIME\n". */
+static int read_nsbox_registry(NsboxNsScan *s, const char *dir)
+{
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        DirIter it = { .fd = fd };
+        for (const char *name; (name = dir_next(&it));) {
+                if (!all_digits(name))
+                        continue;
+                uid_t uid;
+                _cleanup_free_ char *text = read_state_file(fd, name, &uid);
+                if (!text)
+                        continue;
+                char cname[256];
+                unsigned long long start;
+                if (sscanf(text, "%255s %llu", cname, &start) != 2)
+                        continue;
+                if (add_container(s, (pid_t) atoi(name), start, uid, cname, "nsbox") < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* An OCI runtime's state: DIR/ID/FILE, JSON with the init's pid and start time. */
+static int read_oci_states(NsboxNsScan *s, const char *dir, const char *file, const char *pid_key,
+                           const char *start_key, const char *runtime)
+{
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        DirIter it = { .fd = fd };
+        for (const char *name; (name = dir_next(&it));) {
+                if (name[0] == '.')
+                        continue;
+                char path[512];
+                if (snprintf(path, sizeof(path), "%s/%s", name, file) >= (int) sizeof(path))
+                        continue;
+                uid_t uid;
+                _cleanup_free_ char *text = read_state_file(fd, path, &uid);
+                if (!text)
+                        continue;
+                json_t *o = json_loads(text, 0, NULL);
+                if (!o)
+                        continue;
+                json_t *jp = json_object_get(o, pid_key), *js = json_object_get(o, start_key);
+                int r = 0;
+                if (json_is_integer(jp) && json_is_integer(js))
+                        r = add_container(s, (pid_t) json_integer_value(jp),
+                                          (unsigned long long) json_integer_value(js), uid, name, runtime);
+                json_decref(o);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int read_containers(NsboxNsScan *s)
+{
+        static const struct {
+                const char *dir, *file, *pid_key, *start_key, *runtime;
+        } oci[] = {
+                { "nsbox-oci", "state.json", "pid", "start_time", "nsbox-oci" },
+                { "runc", "state.json", "init_process_pid", "init_process_start", "runc" },
+                { "crun", "status", "pid", "process-start-time", "crun" },
+        };
+        int r = read_nsbox_registry(s, "/run/nsbox/containers");
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        if (r >= 0 && xdg && *xdg == '/') {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, "%s/nsbox/containers", xdg) < 0)
+                        return -ENOMEM;
+                r = read_nsbox_registry(s, d);
+        }
+        for (int pass = 0; r >= 0 && pass < 2; pass++) {
+                /* the other users' runtime directories, as nsbox_runtime_dir() makes them */
+                glob_t g = { 0 };
+                if (glob(pass == 0 ? "/run/user/*/nsbox/containers" : "/tmp/nsbox-[0-9]*/containers",
+                         GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) == 0)
+                        for (size_t i = 0; r >= 0 && i < g.gl_pathc; i++)
+                                r = read_nsbox_registry(s, g.gl_pathv[i]);
+                globfree(&g);
+        }
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(oci); i++) {
+                char d[64];
+                snprintf(d, sizeof(d), "/run/%s", oci[i].dir);
+                r = read_oci_states(s, d, oci[i].file, oci[i].pid_key, oci[i].start_key, oci[i].runtime);
+                snprintf(d, sizeof(d), "/run/user/*/%s", oci[i].dir);
+                glob_t g = { 0 };
+                if (r >= 0 && glob(d, GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) == 0)
+                        for (size_t j = 0; r >= 0 && j < g.gl_pathc; j++)
+                                r = read_oci_states(s, g.gl_pathv[j], oci[i].file, oci[i].pid_key,
+                                                    oci[i].start_key, oci[i].runtime);
+                globfree(&g);
+        }
+        return r;
+}
+
+/* The container @p is the init of, when its state says so. */
+static const ContainerRef *container_of_init(const NsboxNsScan *s, const NsboxNsProcess *p)
+{
+        const ContainerRef *c = u64map_get(&s->container_map, (uint64_t) p->pid);
+        if (!c || c->start_time != p->start_time || (c->file_uid != 0 && c->file_uid != p->uid))
+                return NULL;
+        return c;
+}
+
+static void attribute_containers(NsboxNsScan *s)
+{
+        if (s->n_containers == 0)
+                return;
+        for (size_t i = 0; i < s->n_ns; i++) {
+                NsEntry *e = s->ns[i];
+                /* The process tree is at most pid_max deep; a pid reused during the
+                 * scan could make the ppid links loop, hence the bound. */
+                unsigned depth = 0;
+                for (const NsboxNsProcess *p = e->info.proc; p && depth < 4096; p = p->parent, depth++) {
+                        const ContainerRef *c = container_of_init(s, p);
+                        if (!c)
+                                continue;
+                        if (!p->parent || p->parent->ns[e->info.type] != e->info.id) {
+                                e->info.container = c->id;
+                                e->info.container_runtime = c->runtime;
+                        }
+                        break;
+                }
+        }
+}
+
+int nsbox_ns_register_container(const char *name, pid_t pid, char **ret_path)
+{
+        if (!name || !*name || strpbrk(name, " \t\n") || pid <= 0)
+                return -EINVAL;
+        char statpath[64], buf[PROC_READ_MAX + 1];
+        snprintf(statpath, sizeof(statpath), "/proc/%d/stat", (int) pid);
+        ssize_t n = read_small_at(AT_FDCWD, statpath, buf, PROC_READ_MAX, true);
+        if (n < 0)
+                return n == -ENOENT ? -ESRCH : (int) n;
+        buf[n] = 0;
+        NsboxNsProcess p = { 0 };
+        if (parse_stat(buf, &p) < 0)
+                return -ESRCH;
+
+        _cleanup_free_ char *rundir = NULL, *dir = NULL, *path = NULL, *tmp = NULL, *text = NULL;
+        int r = nsbox_runtime_dir(&rundir);
+        if (r < 0)
+                return r;
+        if (asprintf(&dir, "%s/containers", rundir) < 0 || asprintf(&path, "%s/%d", dir, (int) pid) < 0 ||
+            asprintf(&tmp, "%s/.%d.tmp", dir, (int) pid) < 0 ||
+            asprintf(&text, "%s %llu\n", name, p.start_time) < 0)
+                return -ENOMEM;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return negative_errno();
+        size_t len = strlen(text);
+        if (write(fd, text, len) != (ssize_t) len) {
+                r = errno ? negative_errno() : -EIO;
+                unlink(tmp);
+                return r;
+        }
+        if (rename(tmp, path) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        if (ret_path)
+                *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
 /* -------- the snapshot -------- */
 
 static int cmp_entries(const void *a, const void *b)
@@ -866,6 +1180,12 @@ void nsbox_ns_scan_free(NsboxNsScan *s)
         for (size_t i = 0; i < s->n_mounts; i++)
                 free(s->mounts[i].target);
         free(s->mounts);
+        for (size_t i = 0; i < s->n_containers; i++) {
+                free(s->containers[i]->id);
+                free(s->containers[i]);
+        }
+        free(s->containers);
+        u64map_done(&s->container_map);
         u64map_done(&s->pid_map);
         u64map_done(&s->ns_map);
         if (s->nl)
@@ -938,17 +1258,15 @@ int nsbox_ns_scan(const NsboxNsScanOptions *opts, NsboxNsScan **ret, NsboxError 
         if (s->flags & NSBOX_NS_SCAN_THREADS) {
                 size_t n = s->n_procs;
                 for (size_t i = 0; i < n; i++)
-                        read_process_threads(s, s->procs[i]->pid);
+                        /* /proc/PID/stat counts the threads: most processes have one */
+                        if (s->procs[i]->nthreads != 1)
+                                read_process_threads(s, s->procs[i]->pid);
         }
 
         if (s->flags & (NSBOX_NS_SCAN_FDS | NSBOX_NS_SCAN_SOCKETS)) {
-                struct stat st;
-                /* All namespace files live on the one nsfs superblock. */
-                if (stat("/proc/self/ns/user", &st) == 0) {
-                        size_t n = s->n_procs;
-                        for (size_t i = 0; i < n; i++)
-                                read_process_fds(s, s->procs[i]->pid, st.st_dev);
-                }
+                size_t n = s->n_procs;
+                for (size_t i = 0; i < n; i++)
+                        read_process_fds(s, s->procs[i]->pid);
         }
 
         if (s->flags & (NSBOX_NS_SCAN_NSFS_PATHS | NSBOX_NS_SCAN_MOUNTED)) {
@@ -970,6 +1288,12 @@ int nsbox_ns_scan(const NsboxNsScanOptions *opts, NsboxNsScan **ret, NsboxError 
         }
 
         finalize(s);
+        if (s->flags & NSBOX_NS_SCAN_CONTAINERS) {
+                /* Unreadable state is no container; only memory fails the scan. */
+                if (read_containers(s) == -ENOMEM)
+                        return nsbox_error_set(reterr, ENOMEM, "namespace scan");
+                attribute_containers(s);
+        }
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -1025,7 +1349,7 @@ static int read_proc_text(int proc_fd, pid_t pid, const char *file, char **ret)
         _cleanup_free_ char *buf = malloc(PROC_READ_MAX);
         if (!buf)
                 return -ENOMEM;
-        ssize_t n = read_small_at(proc_fd, path, buf, PROC_READ_MAX);
+        ssize_t n = read_small_at(proc_fd, path, buf, PROC_READ_MAX, false);
         if (n < 0)
                 return (int) n;
         if (n == 0)
@@ -1049,4 +1373,65 @@ int nsbox_ns_scan_process_command(const NsboxNsScan *s, pid_t pid, char **ret)
         if (r >= 0 || r == -ENOMEM)
                 return r;
         return read_proc_text(s->proc_fd, pid, "comm", ret);
+}
+
+int nsbox_ns_scan_process_cgroup(const NsboxNsScan *s, pid_t pid, char **ret)
+{
+        if (!s || !ret || pid <= 0)
+                return -EINVAL;
+        char path[64];
+        snprintf(path, sizeof(path), "%d/cgroup", (int) pid);
+        _cleanup_free_ char *buf = malloc(PROC_READ_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        ssize_t n = read_small_at(s->proc_fd, path, buf, PROC_READ_MAX, false);
+        if (n < 0)
+                return (int) n;
+        buf[n] = 0;
+        /* "ID:CONTROLLERS:PATH" lines; ID 0 with no controllers is cgroup v2 */
+        const char *v2 = NULL, *v1 = NULL;
+        size_t v2len = 0, v1len = 0;
+        bool any_v1 = false, any = false;
+        for (char *line = buf, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                size_t len = next ? (size_t) (next - line) : strlen(line);
+                if (next)
+                        next++;
+                char *c1 = memchr(line, ':', len);
+                char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t) (c1 + 1 - line)) : NULL;
+                if (!c2)
+                        continue;
+                const char *p = c2 + 1;
+                size_t plen = len - (size_t) (p - line);
+                any = true;
+                if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
+                        v2 = p;
+                        v2len = plen;
+                } else {
+                        any_v1 = true;
+                        if (!v1 && !(plen == 1 && p[0] == '/')) {
+                                v1 = p;
+                                v1len = plen;
+                        }
+                }
+        }
+        const char *pick = NULL;
+        size_t plen = 0;
+        if (v2 && (!(v2len == 1 && v2[0] == '/') || !any_v1)) {
+                pick = v2;
+                plen = v2len;
+        } else if (v1) {
+                pick = v1;
+                plen = v1len;
+        } else if (any) {
+                pick = "/";
+                plen = 1;
+        }
+        if (!pick)
+                return -ENODATA;
+        char *r = strndup(pick, plen);
+        if (!r)
+                return -ENOMEM;
+        *ret = r;
+        return 0;
 }

@@ -450,9 +450,12 @@ EOF
 @test "-H lists the columns as util-linux 2.41 does, in table, raw and JSON form" {
         run "$NSBOX" lsns -H
         [ "$status" -eq 0 ]
-        [ "${#lines[@]}" -eq 13 ]
-        [ "${lines[0]}" = "     NS <integer> namespace identifier (inode number)" ]
-        [ "${lines[9]}" = "NETNSID <string>  namespace ID as used by network subsystem" ]
+        # util-linux's 13, then nsbox's CGROUP and CONTAINER
+        [ "${#lines[@]}" -eq 15 ]
+        [[ "${lines[13]}" == "   CGROUP <string>  cgroup of the PID "* ]]
+        [[ "${lines[14]}" == "CONTAINER <string>  container that owns the namespace "* ]]
+        [ "${lines[0]}" = "       NS <integer> namespace identifier (inode number)" ]
+        [ "${lines[9]}" = "  NETNSID <string>  namespace ID as used by network subsystem" ]
         run "$NSBOX" lsns -r -H
         [ "${lines[1]}" = "TYPE <string> kind\\x20of\\x20namespace" ]
         run "$NSBOX" lsns -J -H
@@ -515,7 +518,7 @@ compare_errors() {
         [ "${lines[0]}" = "Usage:" ]
         [ "${lines[1]}" = " lsns [options] [<namespace>]" ]
         local col
-        for col in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS; do
+        for col in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS CGROUP CONTAINER; do
                 printf '%s\n' "${lines[@]}" | grep -qE "^ +$col  "
         done
         # the oracle's column descriptions, word for word
@@ -530,4 +533,167 @@ compare_errors() {
         run --separate-stderr bash -c '"$1" lsns >/dev/full' _ "$NSBOX"
         [ "$status" -eq 1 ]
         [ "$stderr" = "lsns: write error: No space left on device" ]
+}
+
+# The CGROUP column's rule (nsbox_ns_scan_process_cgroup()) as an awk program
+# on /proc/PID/cgroup: the v2 path unless it is "/" while v1 hierarchies
+# exist, else the first v1 path that is not "/", else "/".
+CGROUP_RULE='{ p = substr($0, length($1) + length($2) + 3) }
+$1 == "0" && $2 == "" { v2 = p; next }
+{ any1 = 1; if (v1 == "" && p != "/") v1 = p }
+END { if (v2 != "" && (v2 != "/" || !any1)) print v2; else if (v1 != "") print v1; else print "/" }'
+
+@test "CGROUP: the cgroup of the namespace's lowest pid, by the documented rule" {
+        run --separate-stderr unshare -m -p -f --mount-proc bash -s -- "$NSBOX" "$CGROUP_RULE" <<'EOF2'
+set -eu
+N=$1 RULE=$2
+unshare --uts sleep 100 &
+S=$!
+for i in $(seq 100); do [ "$(readlink /proc/$S/ns/uts)" != "$(readlink /proc/1/ns/uts)" ] && break; sleep 0.02; done
+ino=$(stat -L -c %i /proc/$S/ns/uts)
+got=$($N lsns -n -r -t uts -o NS,PID,CGROUP | awk -v i=$ino '$1 == i { print $2, $3 }')
+want="$S $(awk -F: "$RULE" /proc/$S/cgroup)"
+echo "got=$got want=$want"
+[ "$got" = "$want" ]
+# moved into a cgroup of its own (v1 pids hierarchy, or v2): the column follows
+cg=
+if [ "$(stat -f -c %T /sys/fs/cgroup/pids 2>/dev/null)" = cgroupfs ]; then
+        cg=/sys/fs/cgroup/pids/nsbox-lsns-test-$$-$RANDOM
+elif [ -f /sys/fs/cgroup/cgroup.procs ]; then
+        cg=/sys/fs/cgroup/nsbox-lsns-test-$$-$RANDOM
+fi
+if [ -n "$cg" ] && mkdir "$cg" 2>/dev/null; then
+        trap 'kill -KILL $S 2>/dev/null; wait $S 2>/dev/null || true; rmdir '"$cg"' || true' EXIT
+        echo $S > "$cg/cgroup.procs"
+        got=$($N lsns -n -r -t uts -o NS,CGROUP | awk -v i=$ino '$1 == i { print $2 }')
+        echo "in $cg: $got; $(tr '\n' ' ' < /proc/$S/cgroup)"
+        [ "$got" = "$(awk -F: "$RULE" /proc/$S/cgroup)" ]
+        # and on this machine's layouts that is the new cgroup, unless a hierarchy
+        # listed before it (name=systemd) places the process somewhere else too
+        [ "$got" = "/${cg##*/}" ] || grep -qv ":/\$" /proc/$S/cgroup
+fi
+echo done
+EOF2
+        echo "$output"
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = done ]
+}
+
+@test "CONTAINER: nsbox run's namespaces carry its --name; the host's none; the registration goes with it" {
+        local name=lsns-ct-$$ s i
+        "$NSBOX" run --name "$name" sleep 60 >/dev/null 2>&1 3>&- &
+        s=$!
+        BG_PIDS+=("$s")
+        local init=
+        for i in $(seq 200); do
+                init=$(pgrep -P "$s" -x sleep || true)
+                [ -n "$init" ] && [ -e "/run/nsbox/containers/$init" ] && break
+                sleep 0.05
+        done
+        [ -n "$init" ]
+        run "$NSBOX" lsns -n -r -o NS,TYPE,PID,CONTAINER
+        [ "$status" -eq 0 ]
+        local t ino
+        for t in uts ipc pid mnt; do
+                ino=$(stat -L -c %i /proc/$init/ns/$t)
+                printf '%s\n' "${lines[@]}" | grep -qx "$ino $t $init $name"
+        done
+        # the test's own namespaces are the host's: no container
+        for t in uts ipc pid mnt; do
+                ino=$(stat -L -c %i /proc/self/ns/$t)
+                printf '%s\n' "${lines[@]}" | grep -qE "^$ino $t [0-9]+ ?\$"
+        done
+        # JSON and the filter see it too
+        run "$NSBOX" lsns -J -t uts -Q "CONTAINER == \"$name\"" -o NS,CONTAINER
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"\"container\": \"$name\""* ]]
+        kill -TERM "$s"
+        wait "$s" || true
+        [ ! -e "/run/nsbox/containers/$init" ]
+}
+
+@test "CONTAINER: OCI runtimes' state (nsbox-oci, runc, crun) by pid and start time; stale and foreign state is ignored" {
+        run --separate-stderr unshare -m -p -f --mount-proc bash -s -- "$NSBOX" <<'EOF2'
+set -eu
+N=$1
+# a private /run: the state files are the test's own
+mount -t tmpfs lsns-run /run
+st() { awk '{ sub(/.*\) /, ""); print $20 }' /proc/$1/stat; }
+spawn() { unshare --uts --ipc sleep 100 & P=$!; for i in $(seq 100); do [ "$(readlink /proc/$P/ns/uts)" != "$(readlink /proc/1/ns/uts)" ] && [ "$(cat /proc/$P/comm)" = sleep ] && break; sleep 0.02; done; }
+spawn; A=$P
+spawn; B=$P
+spawn; C=$P
+spawn; D=$P   # stale: the recorded start time is another
+spawn; E=$P   # foreign: its state file belongs to nobody, the process to root
+# a container whose init made a namespace of its own further down: that one is the container's too
+unshare --uts sh -c 'unshare --ipc sleep 100; true' &
+F=$!
+for i in $(seq 100); do G=$(pgrep -P $F -x sleep || true); [ -n "$G" ] && break; sleep 0.02; done
+mkdir -p /run/nsbox-oci/oci-a /run/runc/runc-b /run/crun/crun-c /run/runc/stale-d /run/crun/foreign-e /run/nsbox/containers
+echo "{\"ociVersion\":\"1.2.0\",\"id\":\"oci-a\",\"pid\":$A,\"start_time\":$(st $A)}" > /run/nsbox-oci/oci-a/state.json
+echo "{\"id\":\"runc-b\",\"init_process_pid\":$B,\"init_process_start\":$(st $B)}" > /run/runc/runc-b/state.json
+echo "{\"pid\":$C,\"process-start-time\":$(st $C),\"cgroup-path\":\"/x\"}" > /run/crun/crun-c/status
+echo "{\"id\":\"stale-d\",\"init_process_pid\":$D,\"init_process_start\":$(( $(st $D) + 1 ))}" > /run/runc/stale-d/state.json
+echo "{\"pid\":$E,\"process-start-time\":$(st $E)}" > /run/crun/foreign-e/status
+chown 65534 /run/crun/foreign-e/status
+echo "nested-f $(st $F)" > /run/nsbox/containers/$F
+out=$($N lsns -n -r -o NS,TYPE,PID,CONTAINER)
+echo "$out"
+want() { # want PID TYPE CONTAINER
+        local ino; ino=$(stat -L -c %i /proc/$1/ns/$2)
+        echo "$out" | grep -qx "$ino $2 $1 $3" || { echo "missing: $ino $2 $1 $3"; exit 1; }
+}
+for t in uts ipc; do
+        want $A $t oci-a; want $B $t runc-b; want $C $t crun-c; want $D $t ""; want $E $t ""
+done
+want $F uts nested-f
+want $G ipc nested-f
+# the pid namespace of the fixture (pid 1's) belongs to no container
+echo "$out" | grep -qx "$(stat -L -c %i /proc/1/ns/pid) pid 1 "
+# util-linux's columns are unchanged by the extra one
+[ "$($N lsns -n -r -o NS,TYPE,PID)" = "$(echo "$out" | cut -d' ' -f1-3)" ]
+echo done
+EOF2
+        echo "$output"
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = done ]
+}
+
+@test "churn: while 500 short-lived processes (some in new namespaces) come and go, 50 runs of nsbox lsns all succeed with whole rows" {
+        run --separate-stderr unshare -m -p -f --mount-proc bash -s -- "$NSBOX" <<'EOF2'
+set -u
+N=$1
+# 500 processes, a few at a time, a third of them in new uts/ipc namespaces
+( for i in $(seq 500); do
+        case $((i % 3)) in
+        0) unshare --uts --ipc sleep 0.0$((RANDOM % 9 + 1)) & ;;
+        1) sleep 0.0$((RANDOM % 9 + 1)) & ;;
+        2) true & ;;
+        esac
+        [ $((i % 20)) -eq 0 ] && wait
+  done; wait; echo churned > /tmp/nsbox-lsns-churn-done ) &
+C=$!
+fail=0 runs=0
+for r in $(seq 50); do
+        out=$($N lsns -r -n -o NS,TYPE,NPROCS,PID,USER,COMMAND 2>&1)
+        rc=$?
+        runs=$((runs + 1))
+        [ $rc -eq 0 ] || { echo "run $r: exit $rc: $out"; fail=1; }
+        # every row whole: 6 fields, a number, a type, a count, a pid, a user and a command
+        bad=$(echo "$out" | awk 'NF != 6 || $1 !~ /^[0-9]+$/ || $2 !~ /^(mnt|net|pid|uts|ipc|user|cgroup|time)$/ || $3 !~ /^[0-9]+$/ || $4 !~ /^[0-9]+$/ || $6 == ""')
+        [ -z "$bad" ] || { echo "run $r: torn rows:"; echo "$bad"; fail=1; }
+        out=$($N lsns -J -t uts 2>&1) || { echo "run $r: -J exit $?"; fail=1; }
+        python3 -c 'import json,sys; json.loads(sys.argv[1])' "$out" || { echo "run $r: bad JSON"; fail=1; }
+done
+wait $C
+rm -f /tmp/nsbox-lsns-churn-done
+echo "runs=$runs fail=$fail"
+exit $fail
+EOF2
+        echo "$output" | tail -20
+        echo "$stderr" | tail -5
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = "runs=50 fail=0" ]
 }
