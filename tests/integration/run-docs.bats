@@ -82,3 +82,57 @@ complete_words() {
         [ "$output" = "$(printf 'root\nzgroup')" ]
         rm -rf "$d"
 }
+
+@test "nsbox-lsns(8) is built, renders, and documents every option of nsbox lsns --help and every column" {
+        local page o col missing=""
+        [ -s "$NSBOX_BUILD/man/nsbox-lsns.8" ]
+        page=$(MANWIDTH=200 man -l "$NSBOX_BUILD/man/nsbox-lsns.8" 2>/dev/null)
+        [[ "$page" == *"nsbox-lsns - list namespaces"* ]]
+        for o in $("$NSBOX" lsns --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+                grep -qe "$o" <<<"$page" || missing="$missing $o"
+        done
+        for col in $("$NSBOX" lsns -H -r | cut -d' ' -f1); do
+                grep -qw -e "$col" <<<"$page" || missing="$missing $col"
+        done
+        echo "missing:$missing"
+        [ -z "$missing" ]
+}
+
+@test "meson installs nsbox-lsns(8), and lsns(8) as a link to it with -Dutil-linux-names=true" {
+        local d b
+        d=$(mktemp -d)
+        meson install -C "$NSBOX_BUILD" --destdir "$d" --no-rebuild >/dev/null 2>&1
+        find "$d" -path '*man8/nsbox-lsns.8' | grep -q .
+        rm -rf "$d"
+        # configured with the option (not built: meson says what it would install)
+        b=$(mktemp -d)
+        meson setup "$b" "$NSBOX_SRC" -Dutil-linux-names=true -Dtests=false >/dev/null
+        run meson introspect "$b" --installed
+        rm -rf "$b"
+        [[ "$output" == *'/man/lsns.8": "'*'/man8/lsns.8"'* ]]
+        [ "$(cat "$NSBOX_SRC/man/lsns.8")" = ".so man8/nsbox-lsns.8" ]
+}
+
+@test "completion: every option and column of nsbox lsns" {
+        [ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+        local o col missing=""
+        run complete_words nsbox l
+        [ "$output" = lsns ]
+        run complete_words nsbox lsns --
+        for o in $("$NSBOX" lsns --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+                printf '%s\n' "${lines[@]}" | grep -qx -e "$o" || missing="$missing $o"
+        done
+        run complete_words nsbox lsns -o ''
+        for col in $("$NSBOX" lsns -H -r | cut -d' ' -f1); do
+                printf '%s\n' "${lines[@]}" | grep -qx "$col" || missing="$missing $col"
+        done
+        echo "missing:$missing"
+        [ -z "$missing" ]
+        # a list goes on after a comma, without the columns already in it, and keeps its "+"
+        run complete_words nsbox lsns -o +NS,TYPE,C
+        [ "$output" = "$(printf '+NS,TYPE,CGROUP\n+NS,TYPE,COMMAND\n+NS,TYPE,CONTAINER')" ]
+        run complete_words nsbox lsns -t u
+        [ "$output" = "$(printf 'user\nuts')" ]
+        run complete_words nsbox lsns --tree=p
+        [ "$output" = "$(printf -- '--tree=parent\n--tree=process')" ]
+}
