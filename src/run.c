@@ -935,14 +935,6 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
         return killed ? 128 + SIGKILL : status;
 }
 
-static void unlink_and_freep(char **p)
-{
-        if (*p) {
-                (void) unlink(*p);
-                free(*p);
-        }
-}
-
 int cmd_run(int argc, char **argv)
 {
         RunArgs a = { .stop_timeout = 10, .security.no_new_privs = -1 };
@@ -1129,10 +1121,10 @@ int cmd_run(int argc, char **argv)
         }
         run_cgroup_started(c);
 
-        /* For lsns's CONTAINER column (nsbox_ns_register_container()); without
-         * it the container runs all the same, only unnamed there. */
-        _cleanup_(unlink_and_freep) char *registration = NULL;
-        (void) nsbox_ns_register_container(name, nsbox_container_pid(c), &registration);
+        /* For lsns's CONTAINER column (nsbox_ns_mark_container()), made after
+         * the start so the container never sees it; without it the container
+         * runs all the same, only unnamed there. */
+        _cleanup_close_ int marker = nsbox_ns_mark_container(name);
 
         if (a.tty && isatty(STDIN_FILENO) && (r = make_terminal_raw()) < 0) {
                 log_error("set the terminal to raw mode: %s", strerror(-r));

@@ -206,17 +206,17 @@ typedef struct NsboxNsScan NsboxNsScan;
  * skipped, as lsns(8) does. Sources: proc(5) /proc/PID/ns, /proc/PID/stat,
  * /proc/PID/fd, /proc/self/mountinfo; ioctl_ns(2); rtnetlink(7) RTM_GETNSID.
  *
- * Which container owns a namespace (NSBOX_NS_SCAN_CONTAINERS): the runtimes'
- * state names each container's init process by pid and start time:
- *   nsbox run   RUNDIR/containers/PID holding "NAME START_TIME\n", written by
- *               nsbox_ns_register_container(); RUNDIR is /run/nsbox, and
- *               $XDG_RUNTIME_DIR/nsbox, /run/user/UID/nsbox or /tmp/nsbox-UID for
- *               other users (nsbox_runtime_dir())
+ * Which container owns a namespace (NSBOX_NS_SCAN_CONTAINERS): what the
+ * runtimes keep says which process is each container's init:
+ *   nsbox run   keeps a memfd named "nsbox-container:NAME" open while it runs
+ *               (nsbox_ns_mark_container()); the container's init is its child.
+ *               Found among the open fds, which the scan reads anyway; nothing
+ *               is left behind when nsbox run dies, even by SIGKILL.
  *   nsbox-oci   /run/nsbox-oci/ID/state.json   "pid", "start_time"
  *   runc        /run/runc/ID/state.json        "init_process_pid", "init_process_start"
  *   crun        /run/crun/ID/status            "pid", "process-start-time"
  *   (the last three also under /run/user/UID/ for rootless runtimes)
- * An entry counts only when the pid's start time (field 22 of /proc/PID/stat)
+ * An OCI entry counts only when the pid's start time (field 22 of /proc/PID/stat)
  * is the recorded one, so a stale file never names a reused pid, and only when
  * the file belongs to root or to the owner of the process. A namespace belongs
  * to container C when its lowest pid is C's init or a descendant of it, and
@@ -313,22 +313,19 @@ NSBOX_PUBLIC int nsbox_ns_scan_process_command(const NsboxNsScan *scan, pid_t pi
 NSBOX_PUBLIC int nsbox_ns_scan_process_cgroup(const NsboxNsScan *scan, pid_t pid, char **ret);
 
 /**
- * nsbox_ns_register_container - record a running container for lsns's CONTAINER column
- * @name: the container's name (nsbox run --name)
- * @pid: its init process, in the caller's pid namespace
- * @ret_path: the file written, to unlink(2) when the container is gone (a
- *            stale file is harmless: it names the pid together with its
- *            start time, which a reused pid does not have); may be NULL
+ * nsbox_ns_mark_container - mark the caller as the runtime of container @name, for lsns's CONTAINER column
+ * @name: the container's name (nsbox run --name), at most 200 bytes
  *
- * Writes RUNDIR/containers/PID (RUNDIR from nsbox_runtime_dir(), the directory
- * made 0700 when missing) holding "NAME START_TIME\n", START_TIME being field
- * 22 of /proc/PID/stat, atomically (a temporary file renamed into place).
+ * Makes a memfd (memfd_create(2), MFD_CLOEXEC) named "nsbox-container:NAME";
+ * keep it open while the container runs, and start the container's init as a
+ * child of the caller before or after. nsbox_ns_scan() with
+ * NSBOX_NS_SCAN_CONTAINERS finds it among the caller's open fds
+ * (/proc/PID/fd/N reads "/memfd:nsbox-container:NAME (deleted)"), so the
+ * mark needs no file and goes away with the process.
  *
- * Returns: 0; -EINVAL for an empty name or one with a blank or newline;
- * -ESRCH when the process is gone; -ENOMEM; or -errno of nsbox_runtime_dir(),
- * mkdir(2), open(2), write(2) or rename(2).
+ * Returns: the fd; -EINVAL for an empty or too long name; -errno of memfd_create(2).
  */
-NSBOX_PUBLIC int nsbox_ns_register_container(const char *name, pid_t pid, char **ret_path);
+NSBOX_PUBLIC int nsbox_ns_mark_container(const char *name);
 
 /**
  * nsbox_ns_get_netnsid - the netns ID of a network namespace

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -32,6 +33,9 @@
 /* util-linux reads /proc files into a BUFSIZ buffer; a longer command line is
  * cut there, and lsns shows the cut one. Kept so the output matches. */
 #define PROC_READ_MAX 8192
+
+/* The name prefix of nsbox run's memfd marker (nsbox_ns_mark_container()). */
+#define CONTAINER_MARKER "nsbox-container:"
 
 /* A tiny open-addressing map from a nonzero 64-bit key (an inode, a pid) to a
  * pointer. Scans see tens of thousands of processes, so linear lookups would be
@@ -164,6 +168,9 @@ struct NsboxNsScan {
         ContainerRef **containers;
         size_t n_containers, containers_cap;
         U64Map container_map; /* init pid -> ContainerRef */
+        ContainerRef **markers;
+        size_t n_markers, markers_cap;
+        U64Map marker_map; /* nsbox run's pid -> ContainerRef of its container */
 };
 
 static bool type_wanted(const NsboxNsScan *s, NsboxNsType t)
@@ -633,6 +640,40 @@ static void read_process_threads(NsboxNsScan *s, pid_t pid)
         }
 }
 
+/* nsbox run's marker (nsbox_ns_mark_container()): the link of its memfd reads
+ * "/memfd:nsbox-container:NAME (deleted)". */
+static int add_marker(NsboxNsScan *s, pid_t pid, const char *rest)
+{
+        if (u64map_get(&s->marker_map, (uint64_t) pid))
+                return 0;
+        const char *end = strstr(rest, " (deleted)");
+        size_t len = end ? (size_t) (end - rest) : strlen(rest);
+        if (len == 0)
+                return 0;
+        if (s->n_markers == s->markers_cap) {
+                size_t ncap = s->markers_cap ? s->markers_cap * 2 : 16;
+                ContainerRef **n = realloc(s->markers, ncap * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                s->markers = n;
+                s->markers_cap = ncap;
+        }
+        ContainerRef *c = calloc(1, sizeof(*c));
+        if (!c || !(c->id = strndup(rest, len))) {
+                free(c);
+                return -ENOMEM;
+        }
+        c->pid = pid;
+        c->runtime = "nsbox";
+        if (u64map_put(&s->marker_map, (uint64_t) pid, c) < 0) {
+                free(c->id);
+                free(c);
+                return -ENOMEM;
+        }
+        s->markers[s->n_markers++] = c;
+        return 0;
+}
+
 /* The network namespace of a socket of another process: its fd duplicated
  * through a pidfd, then SIOCGSKNS. Returns an nsfd or -errno. */
 static int socket_netns(int pidfd, int fdnum)
@@ -664,7 +705,7 @@ static int read_process_fds(NsboxNsScan *s, pid_t pid)
                 /* The link's text tells a namespace ("net:[4026531840]", nsfs
                  * names have no leading '/', a file's path has) and a socket
                  * ("socket:[1234]") from anything else, without a stat(2). */
-                char text[64];
+                char text[320]; /* room for a marker name */
                 NsboxNsType lt;
                 uint64_t id;
                 int r = read_ns_link(fd, name, &lt, &id, text, sizeof(text));
@@ -682,6 +723,10 @@ static int read_process_fds(NsboxNsScan *s, pid_t pid)
                                 e->origin_pid = pid;
                                 e->origin_fd = atoi(name);
                         }
+                } else if (r == -EINVAL && (s->flags & NSBOX_NS_SCAN_CONTAINERS) &&
+                           startswith(text, "/memfd:" CONTAINER_MARKER)) {
+                        if (add_marker(s, pid, text + strlen("/memfd:" CONTAINER_MARKER)) < 0)
+                                return -ENOMEM;
                 } else if (r == -EINVAL && sockets && startswith(text, "socket:[")) {
                         if (pidfd == -EBADF) {
                                 pidfd = sys_pidfd_open(pid, 0);
@@ -961,30 +1006,6 @@ static char *read_state_file(int dirfd, const char *path, uid_t *ret_uid)
         return buf;
 }
 
-/* nsbox run's registrations: DIR/PID holding "NAME START_TIME\n". */
-static int read_nsbox_registry(NsboxNsScan *s, const char *dir)
-{
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        DirIter it = { .fd = fd };
-        for (const char *name; (name = dir_next(&it));) {
-                if (!all_digits(name))
-                        continue;
-                uid_t uid;
-                _cleanup_free_ char *text = read_state_file(fd, name, &uid);
-                if (!text)
-                        continue;
-                char cname[256];
-                unsigned long long start;
-                if (sscanf(text, "%255s %llu", cname, &start) != 2)
-                        continue;
-                if (add_container(s, (pid_t) atoi(name), start, uid, cname, "nsbox") < 0)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
 /* An OCI runtime's state: DIR/ID/FILE, JSON with the init's pid and start time. */
 static int read_oci_states(NsboxNsScan *s, const char *dir, const char *file, const char *pid_key,
                            const char *start_key, const char *runtime)
@@ -1027,23 +1048,7 @@ static int read_containers(NsboxNsScan *s)
                 { "runc", "state.json", "init_process_pid", "init_process_start", "runc" },
                 { "crun", "status", "pid", "process-start-time", "crun" },
         };
-        int r = read_nsbox_registry(s, "/run/nsbox/containers");
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
-        if (r >= 0 && xdg && *xdg == '/') {
-                _cleanup_free_ char *d = NULL;
-                if (asprintf(&d, "%s/nsbox/containers", xdg) < 0)
-                        return -ENOMEM;
-                r = read_nsbox_registry(s, d);
-        }
-        for (int pass = 0; r >= 0 && pass < 2; pass++) {
-                /* the other users' runtime directories, as nsbox_runtime_dir() makes them */
-                glob_t g = { 0 };
-                if (glob(pass == 0 ? "/run/user/*/nsbox/containers" : "/tmp/nsbox-[0-9]*/containers",
-                         GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) == 0)
-                        for (size_t i = 0; r >= 0 && i < g.gl_pathc; i++)
-                                r = read_nsbox_registry(s, g.gl_pathv[i]);
-                globfree(&g);
-        }
+        int r = 0;
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(oci); i++) {
                 char d[64];
                 snprintf(d, sizeof(d), "/run/%s", oci[i].dir);
@@ -1059,9 +1064,15 @@ static int read_containers(NsboxNsScan *s)
         return r;
 }
 
-/* The container @p is the init of, when its state says so. */
+/* The container @p is the init of: its parent holds nsbox run's marker, or
+ * an OCI runtime's state names it. */
 static const ContainerRef *container_of_init(const NsboxNsScan *s, const NsboxNsProcess *p)
 {
+        if (p->parent) {
+                const ContainerRef *m = u64map_get(&s->marker_map, (uint64_t) p->parent->pid);
+                if (m)
+                        return m;
+        }
         const ContainerRef *c = u64map_get(&s->container_map, (uint64_t) p->pid);
         if (!c || c->start_time != p->start_time || (c->file_uid != 0 && c->file_uid != p->uid))
                 return NULL;
@@ -1070,7 +1081,7 @@ static const ContainerRef *container_of_init(const NsboxNsScan *s, const NsboxNs
 
 static void attribute_containers(NsboxNsScan *s)
 {
-        if (s->n_containers == 0)
+        if (s->n_containers == 0 && s->n_markers == 0)
                 return;
         for (size_t i = 0; i < s->n_ns; i++) {
                 NsEntry *e = s->ns[i];
@@ -1090,47 +1101,14 @@ static void attribute_containers(NsboxNsScan *s)
         }
 }
 
-int nsbox_ns_register_container(const char *name, pid_t pid, char **ret_path)
+int nsbox_ns_mark_container(const char *name)
 {
-        if (!name || !*name || strpbrk(name, " \t\n") || pid <= 0)
+        if (!name || !*name || strlen(name) > 200)
                 return -EINVAL;
-        char statpath[64], buf[PROC_READ_MAX + 1];
-        snprintf(statpath, sizeof(statpath), "/proc/%d/stat", (int) pid);
-        ssize_t n = read_small_at(AT_FDCWD, statpath, buf, PROC_READ_MAX, true);
-        if (n < 0)
-                return n == -ENOENT ? -ESRCH : (int) n;
-        buf[n] = 0;
-        NsboxNsProcess p = { 0 };
-        if (parse_stat(buf, &p) < 0)
-                return -ESRCH;
-
-        _cleanup_free_ char *rundir = NULL, *dir = NULL, *path = NULL, *tmp = NULL, *text = NULL;
-        int r = nsbox_runtime_dir(&rundir);
-        if (r < 0)
-                return r;
-        if (asprintf(&dir, "%s/containers", rundir) < 0 || asprintf(&path, "%s/%d", dir, (int) pid) < 0 ||
-            asprintf(&tmp, "%s/.%d.tmp", dir, (int) pid) < 0 ||
-            asprintf(&text, "%s %llu\n", name, p.start_time) < 0)
-                return -ENOMEM;
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return negative_errno();
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return negative_errno();
-        size_t len = strlen(text);
-        if (write(fd, text, len) != (ssize_t) len) {
-                r = errno ? negative_errno() : -EIO;
-                unlink(tmp);
-                return r;
-        }
-        if (rename(tmp, path) < 0) {
-                r = negative_errno();
-                unlink(tmp);
-                return r;
-        }
-        if (ret_path)
-                *ret_path = TAKE_PTR(path);
-        return 0;
+        char mname[256];
+        snprintf(mname, sizeof(mname), "%s%s", CONTAINER_MARKER, name);
+        int fd = memfd_create(mname, MFD_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
 }
 
 /* -------- the snapshot -------- */
@@ -1186,6 +1164,12 @@ void nsbox_ns_scan_free(NsboxNsScan *s)
         }
         free(s->containers);
         u64map_done(&s->container_map);
+        for (size_t i = 0; i < s->n_markers; i++) {
+                free(s->markers[i]->id);
+                free(s->markers[i]);
+        }
+        free(s->markers);
+        u64map_done(&s->marker_map);
         u64map_done(&s->pid_map);
         u64map_done(&s->ns_map);
         if (s->nl)
@@ -1263,7 +1247,7 @@ int nsbox_ns_scan(const NsboxNsScanOptions *opts, NsboxNsScan **ret, NsboxError 
                                 read_process_threads(s, s->procs[i]->pid);
         }
 
-        if (s->flags & (NSBOX_NS_SCAN_FDS | NSBOX_NS_SCAN_SOCKETS)) {
+        if (s->flags & (NSBOX_NS_SCAN_FDS | NSBOX_NS_SCAN_SOCKETS | NSBOX_NS_SCAN_CONTAINERS)) {
                 size_t n = s->n_procs;
                 for (size_t i = 0; i < n; i++)
                         read_process_fds(s, s->procs[i]->pid);

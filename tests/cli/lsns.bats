@@ -123,8 +123,9 @@ ip link add nsboxveth0 type veth peer name nsboxveth1 netns \$VP
 # namespaces that only a mount holds; 2.39 and later do, see the -P tests)
 mount --bind /proc/\$VP/ns/net \$F/net1
 mount --bind /proc/\$VP/ns/net "\$F/sp ace"
-# wait until every process has exec'd its final program
+# wait until every process has exec'd its final program, then freeze them
 for i in \$(seq 100); do [ "\$(pgrep -c -x sleep)" -ge 9 ] && break; sleep 0.02; done
+pkill -STOP -x sleep
 $script
 EOF
 }
@@ -187,7 +188,8 @@ EOF
                 for a in "" -l -J -r -n -u -W "-t net" "-t uts" "-t net -W" "-t net -r" "-t net -J" \
                          "-t user -o +PNS,ONS,UID,PATH" "-t pid -t user" --output-all "--output-all -J" \
                          "-n -o NS,TYPE,NSFS" "-o +NSFS" "-p 1" "-p 1 -J" "-l -p $VP" \
-                         -Towner -Tparent -Tprocess "-T -J" "-T -t user" "-Tparent -t pid -t user"; do
+                         -Towner -Tparent -Tprocess "-T -J" "-T -t user" "-Tparent -t pid -t user" \
+                         "-p 4194304" "-p 4194304 -J"; do
                         o=$(ul_lsns $a 2>&1; echo "status=$?")
                         m=$(ns_lsns $a 2>&1; echo "status=$?")
                         n=$((n + 1))
@@ -301,6 +303,59 @@ EOF
         echo "$stderr"
         [ "$status" -eq 0 ]
         [ "${#lines[@]}" -eq 9 ]
+}
+
+@test "as an unprivileged user, in a frozen fixture of that user's namespaces: every option is util-linux's, byte for byte" {
+        run --separate-stderr unshare -m -p -f --mount-proc bash -s -- "$NSBOX" "$ORACLE" <<'EOF'
+set -u
+N=$1 O=$2 U=12347
+as_u() { setpriv --reuid=$U --regid=$U --clear-groups "$@"; }
+grep " - nsfs " /proc/self/mountinfo | cut -d" " -f5 | while read -r m; do umount -l "$(printf "$m")" 2>/dev/null; done
+as_u sleep 1000 &
+as_u unshare --uts sleep 1000 &
+as_u unshare -U -r --pid --fork sleep 1000 &
+as_u unshare -U -r sh -c 'unshare --net --ipc sleep 1000; true' &
+as_u unshare -U -r sh -c 'unshare -U -r --uts sleep 1000; true' &
+as_u bash -c 'exec -a "odd  name" sleep 1000' &
+# root's: the user cannot see them
+unshare --uts --net sleep 1000 &
+for i in $(seq 100); do [ "$(pgrep -c -x sleep)" -ge 7 ] && break; sleep 0.02; done
+sleep 0.2
+pkill -STOP -x sleep
+ulsns() { as_u bash -c 'exec -a lsns "$0" "$@"' "$@"; }
+fail=0 n=0
+P=$(pgrep -u $U -x -n sleep)
+for a in "" -l -J -r -n -u -W "-t net" "-t uts" "-t user -o +PNS,ONS,UID,PATH" "-t pid -t user" --output-all \
+         "--output-all -J" "-o +NSFS" "-p $P" "-p $P -J" "-p 1" "-p 4194304" -Towner -Tparent -Tprocess \
+         "-T -J" "-Tparent -t pid -t user"; do
+        o=$(ulsns "$O" $a 2>&1; echo "status=$?")
+        m=$(ulsns "$N" $a 2>&1; echo "status=$?")
+        n=$((n + 1))
+        [ "$o" = "$m" ] || { echo "DIFF lsns $a"; diff <(echo "$o") <(echo "$m"); fail=1; }
+done
+# by id: each namespace the user can see but the lsns process is not in (its own pid differs)
+self=$(for t in mnt net pid uts ipc user cgroup time; do stat -L -c %i /proc/1/ns/$t; done)
+for ns in $(ulsns "$O" -n -l -o NS | sort -u); do
+        echo "$self" | grep -qx "$ns" && continue
+        for a in "" -l -J; do
+                o=$(ulsns "$O" $a $ns 2>&1; echo "status=$?")
+                m=$(ulsns "$N" $a $ns 2>&1; echo "status=$?")
+                n=$((n + 1))
+                [ "$o" = "$m" ] || { echo "DIFF lsns $a $ns"; diff <(echo "$o") <(echo "$m"); fail=1; }
+        done
+done
+# the user sees its own namespaces and not root's
+rootuts=$(stat -L -c %i /proc/$(pgrep -u 0 -x -n sleep)/ns/uts)
+ulsns "$N" -n -l -o NS | grep -qx " *$rootuts" && { echo "root's uts namespace is visible"; fail=1; }
+[ "$(ulsns "$N" -n -l -t user | wc -l)" -ge 3 ] || { echo "the user's user namespaces are missing"; fail=1; }
+echo "compared $n outputs"
+exit $fail
+EOF
+        echo "$output"
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ compared\ ([0-9]+)\ outputs ]]
+        [ "${BASH_REMATCH[1]}" -ge 35 ]
 }
 
 @test "namespaces held only by an nsfs mount, an open fd or a socket are listed (util-linux 2.39/2.41); -P lists only those" {
@@ -580,21 +635,19 @@ EOF2
         [ "${lines[-1]}" = done ]
 }
 
-@test "CONTAINER: nsbox run's namespaces carry its --name; the host's none; the registration goes with it" {
-        local name=lsns-ct-$$ s i
+@test "CONTAINER: nsbox run's namespaces carry its --name, the host's none; nothing is left behind, even after SIGKILL" {
+        local name=lsns-ct-$$ s i init= t ino
         "$NSBOX" run --name "$name" sleep 60 >/dev/null 2>&1 3>&- &
         s=$!
         BG_PIDS+=("$s")
-        local init=
         for i in $(seq 200); do
                 init=$(pgrep -P "$s" -x sleep || true)
-                [ -n "$init" ] && [ -e "/run/nsbox/containers/$init" ] && break
+                [ -n "$init" ] && ls -l /proc/$s/fd 2>/dev/null | grep -q "memfd:nsbox-container:$name" && break
                 sleep 0.05
         done
         [ -n "$init" ]
         run "$NSBOX" lsns -n -r -o NS,TYPE,PID,CONTAINER
         [ "$status" -eq 0 ]
-        local t ino
         for t in uts ipc pid mnt; do
                 ino=$(stat -L -c %i /proc/$init/ns/$t)
                 printf '%s\n' "${lines[@]}" | grep -qx "$ino $t $init $name"
@@ -608,12 +661,16 @@ EOF2
         run "$NSBOX" lsns -J -t uts -Q "CONTAINER == \"$name\"" -o NS,CONTAINER
         [ "$status" -eq 0 ]
         [[ "$output" == *"\"container\": \"$name\""* ]]
-        kill -TERM "$s"
+        # the container never sees the mark
+        ! ls -l /proc/$init/fd | grep -q memfd
+        kill -KILL "$s"
         wait "$s" || true
-        [ ! -e "/run/nsbox/containers/$init" ]
+        for i in $(seq 100); do kill -0 "$init" 2>/dev/null || break; sleep 0.05; done
+        run "$NSBOX" lsns -n -r -o CONTAINER
+        ! printf '%s\n' "${lines[@]}" | grep -qx "$name"
 }
 
-@test "CONTAINER: OCI runtimes' state (nsbox-oci, runc, crun) by pid and start time; stale and foreign state is ignored" {
+@test "CONTAINER: OCI runtimes' state (nsbox-oci, runc, crun) by pid and start time, stale and foreign state ignored; nsbox run's mark on a nested namespace" {
         run --separate-stderr unshare -m -p -f --mount-proc bash -s -- "$NSBOX" <<'EOF2'
 set -eu
 N=$1
@@ -626,18 +683,26 @@ spawn; B=$P
 spawn; C=$P
 spawn; D=$P   # stale: the recorded start time is another
 spawn; E=$P   # foreign: its state file belongs to nobody, the process to root
-# a container whose init made a namespace of its own further down: that one is the container's too
-unshare --uts sh -c 'unshare --ipc sleep 100; true' &
-F=$!
+# nsbox run's mark (a memfd "nsbox-container:NAME" held by the init's parent), on a
+# container whose init made a namespace of its own further down: that one is the
+# container's too
+python3 -c '
+import os, subprocess, sys, time
+fd = os.memfd_create("nsbox-container:nested-f")
+p = subprocess.Popen(["unshare", "--uts", "sh", "-c", "unshare --ipc sleep 100; true"])
+print(p.pid, flush=True)
+time.sleep(100)' > /tmp/nsbox-lsns-mark &
+for i in $(seq 100); do [ -s /tmp/nsbox-lsns-mark ] && break; sleep 0.02; done
+F=$(cat /tmp/nsbox-lsns-mark)
+rm -f /tmp/nsbox-lsns-mark
 for i in $(seq 100); do G=$(pgrep -P $F -x sleep || true); [ -n "$G" ] && break; sleep 0.02; done
-mkdir -p /run/nsbox-oci/oci-a /run/runc/runc-b /run/crun/crun-c /run/runc/stale-d /run/crun/foreign-e /run/nsbox/containers
+mkdir -p /run/nsbox-oci/oci-a /run/runc/runc-b /run/crun/crun-c /run/runc/stale-d /run/crun/foreign-e
 echo "{\"ociVersion\":\"1.2.0\",\"id\":\"oci-a\",\"pid\":$A,\"start_time\":$(st $A)}" > /run/nsbox-oci/oci-a/state.json
 echo "{\"id\":\"runc-b\",\"init_process_pid\":$B,\"init_process_start\":$(st $B)}" > /run/runc/runc-b/state.json
 echo "{\"pid\":$C,\"process-start-time\":$(st $C),\"cgroup-path\":\"/x\"}" > /run/crun/crun-c/status
 echo "{\"id\":\"stale-d\",\"init_process_pid\":$D,\"init_process_start\":$(( $(st $D) + 1 ))}" > /run/runc/stale-d/state.json
 echo "{\"pid\":$E,\"process-start-time\":$(st $E)}" > /run/crun/foreign-e/status
 chown 65534 /run/crun/foreign-e/status
-echo "nested-f $(st $F)" > /run/nsbox/containers/$F
 out=$($N lsns -n -r -o NS,TYPE,PID,CONTAINER)
 echo "$out"
 want() { # want PID TYPE CONTAINER
