@@ -86,6 +86,18 @@ typedef struct LineMap {
         size_t cap, n;
 } LineMap;
 
+/* The command lines: a process is the lowest pid of up to eight namespaces,
+ * and /proc/PID/cmdline costs a read of the other process's memory, so the
+ * last ones read are kept. A small direct-mapped cache, not a map of them
+ * all: a process's namespaces are mostly made together (consecutive inode
+ * numbers, so consecutive rows), and the rows hold copies anyway. */
+#define CMDCACHE_SLOTS 64
+
+typedef struct CmdCache {
+        const NsboxNsProcess *proc[CMDCACHE_SLOTS];
+        char *cmd[CMDCACHE_SLOTS];
+} CmdCache;
+
 typedef struct FNode FNode;
 
 typedef struct Lsns {
@@ -104,7 +116,7 @@ typedef struct Lsns {
         NsboxNsScan *scan;
         LineMap proc_lines;
         LineMap ns_lines;
-        LineMap commands; /* process -> malloc'd command line (or NULL), see cmdcache_get() */
+        CmdCache commands;
 } Lsns;
 
 static size_t ptr_hash(const void *p)
@@ -130,7 +142,7 @@ static void *linemap_get(const LineMap *m, const void *key)
 
 static int linemap_put(LineMap *m, const void *key, void *line)
 {
-        if ((m->n + 1) * 2 > m->cap) {
+        if ((m->n + 1) * 4 > m->cap * 3) {
                 size_t ncap = m->cap ? m->cap * 2 : 256;
                 const void **nk = calloc(ncap, sizeof(*nk));
                 void **nl = calloc(ncap, sizeof(*nl));
@@ -171,33 +183,12 @@ static void linemap_done(LineMap *m)
         *m = (LineMap){ 0 };
 }
 
-/* The command lines: a process is the lowest pid of up to eight namespaces,
- * and /proc/PID/cmdline costs a read of the other process's memory, so each
- * is read once. A NULL command (gone, unreadable) is cached as well. */
-static const char *cmdcache_get(const LineMap *m, const NsboxNsProcess *proc, bool *found)
-{
-        if (!m->cap) {
-                *found = false;
-                return NULL;
-        }
-        for (size_t i = ptr_hash(proc) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-                if (m->keys[i] == proc) {
-                        *found = true;
-                        return m->lines[i];
-                }
-                if (!m->keys[i]) {
-                        *found = false;
-                        return NULL;
-                }
-        }
-}
 
-static void cmdcache_done(LineMap *m)
+static void cmdcache_done(CmdCache *c)
 {
-        for (size_t i = 0; i < m->cap; i++)
-                if (m->keys[i])
-                        free(m->lines[i]);
-        linemap_done(m);
+        for (size_t i = 0; i < CMDCACHE_SLOTS; i++)
+                free(c->cmd[i]);
+        *c = (CmdCache){ 0 };
 }
 
 /* -------- util-linux conventions for messages and numbers -------- */
@@ -427,19 +418,19 @@ static char *cell_text(Lsns *ls, const NsboxNsInfo *ns, const NsboxNsProcess *pr
         case COL_COMMAND: {
                 if (!proc)
                         return NULL;
-                bool found;
-                const char *cached = cmdcache_get(&ls->commands, proc, &found);
-                if (!found) {
+                size_t slot = (size_t) proc->pid % CMDCACHE_SLOTS;
+                if (ls->commands.proc[slot] != proc) {
                         char *cmd = NULL;
                         /* A process gone since the scan shows the name it had then:
                          * a row is never left without its command. */
                         if (nsbox_ns_scan_process_command(ls->scan, proc->pid, &cmd) < 0 &&
                             !(cmd = strdup(proc->comm)))
                                 oom();
-                        if (linemap_put(&ls->commands, proc, cmd) < 0)
-                                oom();
-                        cached = cmd;
+                        free(ls->commands.cmd[slot]);
+                        ls->commands.cmd[slot] = cmd;
+                        ls->commands.proc[slot] = proc;
                 }
+                const char *cached = ls->commands.cmd[slot];
                 if (cached && !(s = strdup(cached)))
                         oom();
                 return s;

@@ -143,7 +143,7 @@ typedef struct NsboxNsProcess {
         /* The command name (field 2 of /proc/PID/stat, without the parentheses)
          * at scan time: what to show when the process is gone by the time its
          * command line is read. */
-        char comm[64];
+        char comm[32];
 } NsboxNsProcess;
 
 /* How a namespace came into the snapshot. */
