@@ -846,21 +846,28 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
                 in.eof = out.eof = true;
 
         for (;;) {
-                struct pollfd p[4] = {
+                /* What the container's terminal wrote goes out before we
+                 * wait, and the poll set is built from the buffers as this
+                 * leaves them: a set built before the flush would wait with
+                 * POLLIN off for a buffer that is empty by then, and the
+                 * container's next output would sit in its terminal until
+                 * some other event came. */
+                if (out.len)
+                        relay_step(&out, false, true);
+                struct pollfd p[5] = {
                         { .fd = nsbox_container_pidfd(c), .events = POLLIN },
                         { .fd = sigfd, .events = POLLIN },
                         { .fd = in.eof || in.len ? -1 : in.in, .events = POLLIN },
                         { .fd = console >= 0 && !out.eof ? console : -1,
                           .events = (short) ((out.len ? 0 : POLLIN) | (in.len ? POLLOUT : 0)) },
+                        /* left over: stdout is non-blocking and full */
+                        { .fd = out.len ? out.out : -1, .events = POLLOUT },
                 };
                 int timeout = -1;
                 if (deadline >= 0) {
                         int64_t left = deadline - now_ms();
                         timeout = left < 0 ? 0 : (int) left;
                 }
-                /* out.len: the terminal's writes to stdout are blocking: flush first */
-                if (out.len)
-                        relay_step(&out, false, true);
                 int n = poll(p, ELEMENTSOF(p), timeout);
                 if (n < 0 && errno != EINTR)
                         break;
@@ -884,6 +891,8 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
                         relay_step(&in, false, true);
                 if (n > 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)))
                         relay_step(&out, true, true);
+                if (n > 0 && (p[4].revents & (POLLOUT | POLLHUP | POLLERR)))
+                        relay_step(&out, false, true);
 
                 if (n > 0 && (p[1].revents & POLLIN)) {
                         struct signalfd_siginfo si;

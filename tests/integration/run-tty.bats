@@ -82,9 +82,25 @@ setup_file() {
         ! pgrep -f '^sleep 7919$'
 }
 
+@test "-t: output after a pause reaches the caller while the command still runs" {
+        # nsbox reads "one" alone; "two" must come through although nothing
+        # else happens (no input, no signal, the container does not end)
+        # until the test has seen it
+        run "$PTY_RUN" --timeout 15 --after two --input 'y\n@0.1' -- "$NSBOX" run -t --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'echo one; sleep 0.5; echo two; read x; echo "got [$x]"'
+        echo "$output"
+        [ "${lines[0]}" = one ]
+        [ "${lines[1]}" = two ]
+        [[ "$output" == *"got [y]"* ]]
+        [ "${lines[-2]}" = "status 0" ]
+        [ "${lines[-1]}" = "modes same" ]
+}
+
 @test "-t with --init: the command gets the terminal's foreground and ^C" {
-        run "$PTY_RUN" --after ready --input 'x@0.2' --input '\x03@0.5' -- "$NSBOX" run -t --init --rootfs "$ROOTFS_TAR" -- \
-                sh -c 'tty; trap "echo got INT; exit 4" INT; echo ready; while :; do sleep 0.1; done'
+        # the pause: tty's line and "ready" reach nsbox in two reads, always
+        run "$PTY_RUN" --timeout 15 --after ready --input 'x@0.2' --input '\x03@0.5' -- \
+                "$NSBOX" run -t --init --rootfs "$ROOTFS_TAR" -- \
+                sh -c 'tty; sleep 0.5; trap "echo got INT; exit 4" INT; echo ready; while :; do sleep 0.1; done'
         echo "$output"
         [ "${lines[0]}" = /dev/pts/0 ]
         [[ "$output" == *"got INT"* ]]
