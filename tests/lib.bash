@@ -6,6 +6,13 @@ bats_require_minimum_version 1.5.0
 SHARED_DIR="${NSBOX_SRC}/../shared"
 ALPINE_TAR="$SHARED_DIR/rootfs/alpine-minirootfs-3.20.3-x86_64.tar.gz"
 
+# Run by meson (tools/test.sh), which sets these; refuse to scatter files in /
+# when run by hand without them.
+if [ -z "${NSBOX_BUILD:-}" ] || [ -z "${NSBOX_SRC:-}" ]; then
+        echo "tests/lib.bash: NSBOX_BUILD and NSBOX_SRC must be set (run the suite with tools/test.sh)" >&2
+        exit 1
+fi
+
 # A cache directory private to the test run, so tests never touch the user's.
 export NSBOX_CACHE_DIR="${NSBOX_BUILD}/test-cache"
 

@@ -41,7 +41,7 @@ teardown_file() {
 snapshot() {
         {
                 # nsbox's own mounts only: other work on the machine may mount
-                grep -c nsbox /proc/self/mountinfo
+                grep -c nsbox /proc/self/mountinfo || true
                 pgrep -c -f "^$NSBOX " || true
                 ls -A /run/nsbox 2>/dev/null | wc -l
                 find "$NSBOX_CACHE_DIR" -name '*.tmp*' 2>/dev/null | wc -l
