@@ -22,5 +22,6 @@ void log_nsbox_error(const NsboxError *err, int r);
 int cmd_run(int argc, char **argv);
 int cmd_lsns(int argc, char **argv);
 int cmd_unshare(int argc, char **argv);
+int cmd_nsenter(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_gc(int argc, char **argv);

@@ -13,6 +13,7 @@ static const struct {
         { "run", cmd_run, "run a command in a new container" },
         { "lsns", cmd_lsns, "list namespaces (util-linux lsns)" },
         { "unshare", cmd_unshare, "run a program in new namespaces (util-linux unshare)" },
+        { "nsenter", cmd_nsenter, "run a program in namespaces of another process (util-linux nsenter)" },
         { "stats", cmd_stats, "CPU, memory and pids of running containers" },
         { "gc", cmd_gc, "remove what killed nsbox processes left behind" },
 };
