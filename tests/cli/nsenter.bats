@@ -14,7 +14,7 @@ setup() {
         BG_PIDS=()
         # --kill-child: killing unshare in teardown takes the target with it
         "$NSBOX" unshare --kill-child -u -i -n -m -p --mount-proc sh -c \
-                'hostname nsbox-target; cd /usr; echo $$ >'"$TMP"'/ready; exec sleep 300' &
+                'hostname nsbox-target; cd /usr; echo $$ >'"$TMP"'/ready; exec sleep 300' 3>&- &
         UNSHARE_PID=$!
         local i
         for i in $(seq 250); do [ -s "$TMP/ready" ] && break; sleep 0.02; done
@@ -118,13 +118,15 @@ same_as_util() {
         chmod 755 "$TMP"
         touch "$TMP/u"
         chmod 666 "$TMP/u"
-        as_nobody "$NSBOX" unshare --kill-child -r -u sh -c 'echo $$ >'"$TMP"'/u; exec sleep 300' &
+        as_nobody "$NSBOX" unshare --kill-child -r -u sh -c 'echo $$ >'"$TMP"'/u; exec sleep 300' 3>&- &
         local up=$!
         BG_PIDS+=("$up")
         local i
         for i in $(seq 250); do [ -s "$TMP/u" ] && break; sleep 0.02; done
         local u
         u=$(cat "$TMP/u")
+        # (as_nobody is a function: $! is a subshell; the unshare is u's parent)
+        BG_PIDS+=("$(awk '{print $4}' /proc/$u/stat)")
         for i in $(seq 250); do [ "$(cat /proc/$u/comm)" = sleep ] && break; sleep 0.02; done
         run as_nobody "$NSBOX" nsenter -t "$u" -U -u --preserve-credentials id -u
         [ "$output" = 0 ]
