@@ -837,7 +837,8 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
         Relay in = { .in = STDIN_FILENO, .out = console }, out = { .in = console, .out = STDOUT_FILENO };
         int64_t deadline = -1;
         int stop_signal = 0, status = EXIT_NSBOX_ERROR;
-        bool killed = false;
+        bool killed = false, hung_up = false;
+        bool watch_stdout = console >= 0 && isatty(STDOUT_FILENO);
 
         if (console >= 0) {
                 (void) fcntl(console, F_SETFL, fcntl(console, F_GETFL) | O_NONBLOCK);
@@ -860,8 +861,10 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
                         { .fd = in.eof || in.len ? -1 : in.in, .events = POLLIN },
                         { .fd = console >= 0 && !out.eof ? console : -1,
                           .events = (short) ((out.len ? 0 : POLLIN) | (in.len ? POLLOUT : 0)) },
-                        /* left over: stdout is non-blocking and full */
-                        { .fd = out.len ? out.out : -1, .events = POLLOUT },
+                        /* left over: stdout is non-blocking and full;
+                         * else, for a terminal, only its hang-up */
+                        { .fd = out.len || (watch_stdout && !hung_up) ? out.out : -1,
+                          .events = (short) (out.len ? POLLOUT : 0) },
                 };
                 int timeout = -1;
                 if (deadline >= 0) {
@@ -894,6 +897,15 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
                 if (n > 0 && (p[4].revents & (POLLOUT | POLLHUP | POLLERR)))
                         relay_step(&out, false, true);
 
+                /* The caller's terminal hung up: nobody is left to stop the
+                 * container by hand, and a PID 1 without a handler ignores
+                 * the SIGHUP. Deliver it as a first stop signal, so the stop
+                 * timeout ends the container if it does not end itself. */
+                int hangup = 0;
+                if (console >= 0 && !hung_up &&
+                    ((in.eof && isatty(STDIN_FILENO)) || (n > 0 && (p[4].revents & (POLLHUP | POLLERR)))))
+                        hangup = SIGHUP;
+
                 if (n > 0 && (p[1].revents & POLLIN)) {
                         struct signalfd_siginfo si;
                         while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
@@ -908,12 +920,27 @@ static int supervise(NsboxContainer *c, int sigfd, unsigned stop_timeout)
                                         killed = true;
                                         continue;
                                 }
+                                if (sig == SIGHUP && console >= 0 && !hung_up) {
+                                        hangup = SIGHUP; /* forwarded below */
+                                        continue;
+                                }
                                 if ((sig == SIGINT || sig == SIGTERM) && !stop_signal) {
                                         stop_signal = sig;
                                         deadline = now_ms() + (int64_t) stop_timeout * 1000;
                                 }
                                 (void) nsbox_container_kill(c, sig);
                         }
+                }
+                if (hangup) {
+                        /* once: the kernel's SIGHUP and the terminal's end come together */
+                        if (!hung_up && !killed) {
+                                if (!stop_signal) {
+                                        stop_signal = SIGHUP;
+                                        deadline = now_ms() + (int64_t) stop_timeout * 1000;
+                                }
+                                (void) nsbox_container_kill(c, SIGHUP);
+                        }
+                        hung_up = true;
                 }
                 if (deadline >= 0 && !killed && now_ms() >= deadline) {
                         restore_terminal();

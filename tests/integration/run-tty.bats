@@ -127,3 +127,27 @@ setup_file() {
         [ "$status" -eq 0 ]
         [ "$(printf '%s' "${lines[-1]}" | tr -d '\r')" = b3 ]
 }
+
+@test "-t: when the caller's terminal hangs up, the stop timeout ends a PID 1 that ignores SIGHUP" {
+        # the master closed: nsbox gets SIGHUP and EIO; sleep as PID 1 of its
+        # pid namespace ignores the forwarded SIGHUP, so only the clock ends it
+        local t0=$SECONDS
+        run "$PTY_RUN" --timeout 12 --after ready --close 0.2 -- \
+                "$NSBOX" run -t --stop-timeout 1 --rootfs "$ROOTFS_TAR" -- sh -c 'echo ready; exec sleep 7907'
+        echo "$output"
+        [[ "$output" != *"[timeout]"* ]]
+        [ "${lines[-2]}" = "status 137" ]
+        [ $((SECONDS - t0)) -ge 1 ]
+        sleep 0.5
+        ! pgrep -f '^sleep 7907$'
+}
+
+@test "-t: a SIGHUP to nsbox starts the stop timeout like SIGTERM" {
+        run "$PTY_RUN" --timeout 12 --after ready --signal SIGHUP@0.2 -- \
+                "$NSBOX" run -t --stop-timeout 1 --rootfs "$ROOTFS_TAR" -- sh -c 'echo ready; exec sleep 7908'
+        lines=("${lines[@]:1}")
+        echo "$output"
+        [ "${lines[0]}" = "nsbox run: container did not stop 1 s after SIGHUP: killed it with SIGKILL" ]
+        [ "${lines[1]}" = "status 137" ]
+        [ "${lines[2]}" = "modes same" ]
+}

@@ -12,6 +12,9 @@
 # changes the window size (the kernel sends SIGWINCH to the foreground).
 # --after TEXT counts the SECONDS from when TEXT first appears in the output
 # (so a slow start cannot make the test type before the command listens).
+# --close SECONDS closes the master, as a terminal emulator that goes away:
+# the kernel hangs up the slave (SIGHUP to the command, EIO on reads); what
+# the command writes after that is lost.
 import argparse
 import fcntl
 import os
@@ -30,6 +33,7 @@ ap.add_argument("--signal", action="append", default=[])
 ap.add_argument("--input", action="append", default=[])
 ap.add_argument("--resize", action="append", default=[])
 ap.add_argument("--after", default=None)
+ap.add_argument("--close", type=float, default=None)
 ap.add_argument("--timeout", type=float, default=30)
 ap.add_argument("cmd", nargs="+")
 a = ap.parse_args()
@@ -57,6 +61,8 @@ for s in a.input:
 for s in a.resize:
     size, at = s.split("@")
     events.append((float(at), "resize", tuple(int(x) for x in size.split("x"))))
+if a.close is not None:
+    events.append((a.close, "close", None))
 events.sort(key=lambda e: e[0])
 
 start = time.monotonic()
@@ -71,13 +77,22 @@ while True:
         _, kind, arg = events.pop(0)
         if kind == "signal":
             p.send_signal(arg)
+        elif kind == "close":
+            os.close(master)
+            master = None
         elif kind == "resize":
             fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", arg[0], arg[1], 0, 0))
         else:
             os.write(master, arg)
     if status is None:
         status = p.poll()
-    r, _, _ = select.select([master], [], [], 0.05)
+    if master is None:
+        if status is not None:
+            break
+        time.sleep(0.05)
+        r = []
+    else:
+        r, _, _ = select.select([master], [], [], 0.05)
     if r:
         try:
             data = os.read(master, 4096)
@@ -91,7 +106,10 @@ while True:
         status = p.wait()
         out += b"\n[timeout]\n"
         break
-after = termios.tcgetattr(slave)
+try:
+    after = termios.tcgetattr(slave)
+except termios.error:  # hung up by --close
+    after = None
 sys.stdout.write(out.decode(errors="replace").replace("\r\n", "\n"))
 print("status %d" % (status if status >= 0 else 128 - status))
 print("modes same" if before == after else "modes changed")
