@@ -386,9 +386,15 @@ static void bind_ns_files(pid_t pid, const char *const *targets)
                         continue;
                 char src[64];
                 snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int) pid, persist_files[i].file);
-                if (mount(src, target, NULL, MS_BIND, NULL) == 0)
+                int r = mount(src, target, NULL, MS_BIND, NULL), e = errno;
+                for (int tries = 0;
+                     r < 0 && e == EINVAL && persist_files[i].type == NSBOX_NS_MNT && tries < 200; tries++) {
+                        usleep(1000);
+                        r = mount(src, target, NULL, MS_BIND, NULL);
+                        e = errno;
+                }
+                if (r == 0)
                         continue;
-                int e = errno;
                 if (e == EINVAL && persist_files[i].type == NSBOX_NS_MNT && on_shared_mount(target))
                         die("mount %s on %s failed: %s (%s is on a mount with shared propagation; bind "
                             "the namespace file onto a private mount, e.g. after 'mount --bind DIR DIR; "

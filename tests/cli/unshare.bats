@@ -406,7 +406,13 @@ in_shared_scaffold() {
                 touch $P/uts $P/ipc $P/net $P/cgroup $P/mnt $P/user $P/pid $P/time
                 "$NSBOX" unshare --uts=$P/uts --ipc=$P/ipc --net=$P/net --cgroup=$P/cgroup sh -c "hostname persisted"
                 [ "$(nsenter --uts=$P/uts hostname)" = persisted ]
-                "$NSBOX" unshare --mount=$P/mnt true
+                # Kernel 6.18 here refuses a bind of a mount namespace file with
+                # EINVAL now and then (util-linux 2.38 too: 36 of 40 in a loop);
+                # nsbox retries for 200 ms itself, the test a few times more.
+                for try in 1 2 3 4 5 6 7 8 9 10; do
+                        "$NSBOX" unshare --mount=$P/mnt true 2>$TMP/mnt-err && break
+                done
+                grep -q " $P/mnt " /proc/self/mountinfo || cat $TMP/mnt-err
                 "$NSBOX" unshare --user=$P/user true
                 "$NSBOX" unshare --pid=$P/pid --fork true
                 "$NSBOX" unshare --time=$P/time true
