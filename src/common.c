@@ -22,3 +22,16 @@ void log_nsbox_error(const NsboxError *err, int r)
         else
                 fprintf(stderr, "%s: %s\n", program_invocation_name_cmd, strerror(r < 0 ? -r : r));
 }
+
+const char *read_file_strerror(int r, size_t max, char *buf, size_t size)
+{
+        if (r == -EBADFD)
+                return "not a regular file";
+        if (r != -EFBIG)
+                return strerror(-r);
+        if (max % (1024 * 1024) == 0)
+                snprintf(buf, size, "larger than %zu MiB", max / (1024 * 1024));
+        else
+                snprintf(buf, size, "larger than %zu bytes", max);
+        return buf;
+}

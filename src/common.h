@@ -19,6 +19,10 @@ void log_error(const char *fmt, ...) _printf_(1, 2);
 /* Print "PROG: ERR->message\n" (or strerror(-r) when err is NULL). */
 void log_nsbox_error(const NsboxError *err, int r);
 
+/* Why read_full_file_at_max() failed with r, for "WHAT 'PATH': WHY": "not a
+ * regular file", "larger than 1 MiB" (max in bytes), or strerror(-r). */
+const char *read_file_strerror(int r, size_t max, char *buf, size_t size);
+
 int cmd_run(int argc, char **argv);
 int cmd_lsns(int argc, char **argv);
 int cmd_unshare(int argc, char **argv);

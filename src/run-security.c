@@ -263,7 +263,9 @@ int run_security_apply(const RunSecurity *s, NsboxSpec *spec)
         _cleanup_free_ char *text = NULL;
         r = read_full_file_at(AT_FDCWD, s->seccomp, &text, NULL);
         if (r < 0) {
-                log_error("seccomp profile '%s': %s", s->seccomp, strerror(-r));
+                char why[64];
+                log_error("seccomp profile '%s': %s", s->seccomp,
+                          read_file_strerror(r, READ_FULL_FILE_MAX, why, sizeof(why)));
                 return r;
         }
         NsboxError *err = NULL;

@@ -236,13 +236,15 @@ static int check_hostname(const char *h)
 
 /* --env-file (docker's format, see env_file_parse()): its variables are
  * appended to the --env list, so later options win over earlier ones. */
+#define ENV_FILE_MAX (1024u * 1024)
 static int read_env_file(RunArgs *a, const char *path)
 {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
-        int r = read_full_file_at(AT_FDCWD, path, &text, &size);
+        char why[64];
+        int r = read_full_file_at_max(AT_FDCWD, path, ENV_FILE_MAX, &text, &size);
         if (r < 0) {
-                log_error("env file '%s': %s", path, strerror(-r));
+                log_error("env file '%s': %s", path, read_file_strerror(r, ENV_FILE_MAX, why, sizeof(why)));
                 return r;
         }
         char **vars = NULL;

@@ -2,6 +2,9 @@
 #include "basic/fileio.h"
 #include "basic/macro.h"
 
+#include <stdint.h>
+#include <sys/stat.h>
+
 int loop_write(int fd, const void *buf, size_t len)
 {
         const char *p = buf;
@@ -44,22 +47,37 @@ int write_string_file_at(int dirfd, const char *path, const char *s)
         return loop_write(fd, s, strlen(s));
 }
 
-int read_full_file_at(int dirfd, const char *path, char **ret, size_t *ret_size)
+int read_full_file_at_max(int dirfd, const char *path, size_t max_size, char **ret, size_t *ret_size)
 {
         _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
+        /* regular files and pipes (--env-file <(cmd)) only: a device such as
+         * /dev/zero or /dev/tty is never a file of settings */
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+                return -EBADFD;
+        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max_size)
+                return -EFBIG;
         size_t cap = 4096, len = 0;
         _cleanup_free_ char *buf = malloc(cap);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
                 if (len + 1 >= cap) {
-                        char *n = realloc(buf, cap * 2);
+                        /* one byte past the limit tells "exactly max" from "more" */
+                        if (len > max_size)
+                                return -EFBIG;
+                        size_t ncap = cap * 2 > max_size + 2 ? max_size + 2 : cap * 2;
+                        char *n = realloc(buf, ncap);
                         if (!n)
                                 return -ENOMEM;
                         buf = n;
-                        cap *= 2;
+                        cap = ncap;
                 }
                 ssize_t k = read(fd, buf + len, cap - len - 1);
                 if (k < 0) {
@@ -71,9 +89,16 @@ int read_full_file_at(int dirfd, const char *path, char **ret, size_t *ret_size)
                         break;
                 len += (size_t) k;
         }
+        if (len > max_size)
+                return -EFBIG;
         buf[len] = 0;
         if (ret_size)
                 *ret_size = len;
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+int read_full_file_at(int dirfd, const char *path, char **ret, size_t *ret_size)
+{
+        return read_full_file_at_max(dirfd, path, READ_FULL_FILE_MAX, ret, ret_size);
 }
