@@ -1,21 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <sys/prctl.h>
+#include <sys/capability.h>
 #include <sys/resource.h>
 
 #include "basic/fileio.h"
 #include "basic/parse.h"
 #include "run-security.h"
-
-static int push(char ***l, size_t *n, const char *s)
-{
-        char **x = realloc(*l, (*n + 2) * sizeof(char *));
-        if (!x)
-                return -ENOMEM;
-        *l = x;
-        x[(*n)++] = (char *) s;
-        x[*n] = NULL;
-        return 0;
-}
 
 /* a decimal integer, optionally signed, nothing else */
 static int parse_int64(const char *s, int64_t *ret)
@@ -31,13 +21,46 @@ static int parse_int64(const char *s, int64_t *ret)
         return 0;
 }
 
-static int check_cap(const char *opt, const char *arg)
+/* --cap-add/--cap-drop: NAME[,NAME...], each a capability or ALL (podman's
+ * comma-separated list); any unknown or empty name refuses the whole option */
+static int parse_caps(const char *opt, const char *arg, uint64_t *mask, bool *all)
 {
-        int c;
-        if (strcasecmp(arg, "ALL") == 0 || nsbox_cap_from_name(arg, &c) == 0)
-                return 0;
-        log_error("%s '%s': unknown capability (see capabilities(7); CAP_ may be left out)", opt, arg);
-        return -EINVAL;
+        uint64_t m = 0;
+        bool a = false;
+        for (const char *p = arg;; p++) {
+                size_t n = strcspn(p, ",");
+                char name[64];
+                int c;
+                if (n == 0 || n >= sizeof(name)) {
+                        log_error("%s '%s': expected capability names separated by commas", opt, arg);
+                        return -EINVAL;
+                }
+                memcpy(name, p, n);
+                name[n] = 0;
+                if (strcasecmp(name, "ALL") == 0)
+                        a = true;
+                else if (nsbox_cap_from_name(name, &c) == 0)
+                        m |= UINT64_C(1) << c;
+                else {
+                        if (n == strlen(arg))
+                                log_error(
+                                        "%s '%s': unknown capability (see capabilities(7); CAP_ may be left "
+                                        "out)",
+                                        opt, arg);
+                        else
+                                log_error(
+                                        "%s '%s': unknown capability '%s' (see capabilities(7); CAP_ may be "
+                                        "left out)",
+                                        opt, arg, name);
+                        return -EINVAL;
+                }
+                p += n;
+                if (!*p)
+                        break;
+        }
+        *mask |= m;
+        *all = *all || a;
+        return 0;
 }
 
 /* docker's --ulimit: NAME=SOFT[:HARD], "unlimited" or -1 for no limit */
@@ -106,9 +129,9 @@ int run_security_option(RunSecurity *s, int opt, const char *arg)
         uint32_t u;
         switch (opt) {
         case OPT_SEC_CAP_ADD:
-                return check_cap("cap-add", arg) < 0 ? -EINVAL : push(&s->cap_add, &s->n_cap_add, arg);
+                return parse_caps("cap-add", arg, &s->cap_add, &s->cap_add_all);
         case OPT_SEC_CAP_DROP:
-                return check_cap("cap-drop", arg) < 0 ? -EINVAL : push(&s->cap_drop, &s->n_cap_drop, arg);
+                return parse_caps("cap-drop", arg, &s->cap_drop, &s->cap_drop_all);
         case OPT_SEC_PRIVILEGED:
                 s->privileged = true;
                 return 0;
@@ -181,38 +204,25 @@ static uint64_t held_bounding_set(void)
         return m;
 }
 
-static bool has_all(char **l)
-{
-        for (char **i = l; i && *i; i++)
-                if (strcasecmp(*i, "ALL") == 0)
-                        return true;
-        return false;
-}
-
-static uint64_t caps_of(char **l)
-{
-        uint64_t m = 0;
-        int c;
-        for (char **i = l; i && *i; i++)
-                if (nsbox_cap_from_name(*i, &c) == 0)
-                        m |= UINT64_C(1) << c;
-        return m;
-}
-
 int run_security_apply(const RunSecurity *s, NsboxSpec *spec)
 {
         uint64_t all = held_bounding_set();
         uint64_t caps = spec->process.cap_bounding;
 
-        /* docker's order: ALL in --cap-add starts from everything, ALL in
-         * --cap-drop from nothing; then the named ones */
-        if (s->privileged || has_all(s->cap_add))
+        /* ALL in --cap-add (or --privileged) starts from everything, ALL in
+         * --cap-drop from nothing (both at once is refused, as podman does);
+         * then the named --cap-add, then the named --cap-drop, which win */
+        if (s->cap_add_all && s->cap_drop_all) {
+                log_error("cap-add ALL and cap-drop ALL contradict each other");
+                return -EINVAL;
+        }
+        if (s->privileged || s->cap_add_all)
                 caps = all;
-        if (has_all(s->cap_drop))
+        if (s->cap_drop_all)
                 caps = 0;
-        caps |= caps_of(s->cap_add) & all;
-        caps &= ~caps_of(s->cap_drop);
-        if (!s->privileged && (caps_of(s->cap_add) & ~all)) {
+        caps |= s->cap_add & all;
+        caps &= ~s->cap_drop;
+        if (!s->privileged && (s->cap_add & ~all)) {
                 log_error("cap-add: CAP_SYS_RESOURCE (or another capability asked for) is not in this "
                           "machine's capability bounding set, so no container can be given it");
                 return -EPERM;
@@ -226,10 +236,36 @@ int run_security_apply(const RunSecurity *s, NsboxSpec *spec)
                 spec->process.no_new_privileges = s->no_new_privs;
 
         if (s->privileged) {
+                /* what is in effect, not what --privileged alone would give */
+                const char *what = caps == 0         ? "no capability"
+                                   : caps == all     ? "every capability this machine allows"
+                                   : s->cap_drop_all ? "only the capabilities --cap-add names"
+                                                     : "every capability this machine allows but those "
+                                                       "--cap-drop names";
+                /* the ones this machine keeps from everyone, e.g. CAP_SYS_RESOURCE */
+                char names[512] = "", missing[600] = "";
+                unsigned n_missing = 0;
+                for (int c = 0; c < 64; c++) {
+                        if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)
+                                continue;
+                        char *nm = cap_to_name((cap_value_t) c);
+                        size_t l = strlen(names);
+                        snprintf(names + l, sizeof(names) - l, "%s%s", l ? ", " : "", nm ? nm : "?");
+                        cap_free(nm);
+                        n_missing++;
+                }
+                for (char *p = names; *p; p++)
+                        if (*p >= 'a' && *p <= 'z')
+                                *p = (char) (*p - 32);
+                if (n_missing && caps != 0 && !s->cap_drop_all)
+                        snprintf(missing, sizeof(missing), " (not %s, which %s outside its bounding set)",
+                                 names, n_missing == 1 ? "is" : "are");
                 fprintf(stderr,
-                        "nsbox run: --privileged: the container gets every capability this machine allows "
-                        "(not CAP_SYS_RESOURCE, which is outside its bounding set), no seccomp filter, "
-                        "no masked or read-only paths, and a writable /sys\n");
+                        "nsbox run: --privileged: the container gets %s%s, %s, no masked or read-only paths, "
+                        "and a writable /sys\n",
+                        what, missing,
+                        s->seccomp && !streq(s->seccomp, "unconfined") ? "the --seccomp profile"
+                                                                       : "no seccomp filter");
                 strv_free(spec->linux_cfg.masked_paths);
                 strv_free(spec->linux_cfg.readonly_paths);
                 spec->linux_cfg.masked_paths = spec->linux_cfg.readonly_paths = NULL;
@@ -280,7 +316,5 @@ int run_security_apply(const RunSecurity *s, NsboxSpec *spec)
 
 void run_security_done(RunSecurity *s)
 {
-        free(s->cap_add);
-        free(s->cap_drop);
         free(s->rlimits);
 }

@@ -10,8 +10,8 @@
 #include "common.h"
 
 typedef struct RunSecurity {
-        char **cap_add, **cap_drop;
-        size_t n_cap_add, n_cap_drop;
+        uint64_t cap_add, cap_drop; /* the named ones, as masks */
+        bool cap_add_all, cap_drop_all;
         bool privileged;
         int no_new_privs;    /* -1: the default (on) */
         const char *seccomp; /* NULL: the default profile; "unconfined"; or a file */
@@ -46,16 +46,19 @@ enum {
                 "preserve-fds", required_argument, NULL, OPT_SEC_PRESERVE_FDS        \
         }
 
-#define RUN_SECURITY_USAGE                                                                       \
-        "     --cap-add <cap>      add a capability (CAP_NET_ADMIN, NET_ADMIN or ALL)\n"         \
-        "     --cap-drop <cap>     drop a capability (or ALL)\n"                                 \
-        "     --privileged         every capability nsbox holds, no seccomp filter, no masked\n" \
-        "                            or read-only paths, /sys writable\n"                        \
-        "     --security-opt <opt>  no-new-privileges[=true|false], seccomp=<unconfined|file>\n" \
-        "     --seccomp <unconfined|file>  no filter, or a profile in the OCI or moby JSON\n"    \
-        "                            format (default: the container engines' default profile)\n" \
-        "     --ulimit <name>=<soft>[:<hard>]  a resource limit, e.g. nofile=1024:1024\n"        \
-        "     --oom-score-adj <n>  the container's oom_score_adj (-1000 to 1000)\n"              \
+#define RUN_SECURITY_USAGE                                                                        \
+        "     --cap-add <caps>     add capabilities, comma-separated (CAP_NET_ADMIN, NET_ADMIN\n" \
+        "                            or ALL); --cap-drop wins over --cap-add for a name, and\n"   \
+        "                            --cap-add ALL with --cap-drop ALL is refused\n"              \
+        "     --cap-drop <caps>    drop capabilities, comma-separated (or ALL)\n"                 \
+        "     --privileged         every capability nsbox holds but those --cap-drop names, no\n" \
+        "                            seccomp filter unless --seccomp FILE, no masked or\n"        \
+        "                            read-only paths, /sys writable\n"                            \
+        "     --security-opt <opt>  no-new-privileges[=true|false], seccomp=<unconfined|file>\n"  \
+        "     --seccomp <unconfined|file>  no filter, or a profile in the OCI or moby JSON\n"     \
+        "                            format (default: the container engines' default profile)\n"  \
+        "     --ulimit <name>=<soft>[:<hard>]  a resource limit, e.g. nofile=1024:1024\n"         \
+        "     --oom-score-adj <n>  the container's oom_score_adj (-1000 to 1000)\n"               \
         "     --preserve-fds <n>   pass fds 3 to 3+n-1 on to the container\n"
 
 /* One of the OPT_SEC_* options; prints its own error. Returns 0 or -EINVAL. */

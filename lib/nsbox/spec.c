@@ -176,6 +176,10 @@ int nsbox_cap_from_name(const char *name, int *ret)
         char buf[64];
         if (!name || strlen(name) > 40)
                 return -EINVAL;
+        /* libcap's cap_from_name() reads "sys_admin,bogus" as sys_admin: take
+         * nothing but letters, digits and '_' */
+        if (name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")])
+                return -EINVAL;
         bool prefixed = strncasecmp(name, "CAP_", 4) == 0;
         snprintf(buf, sizeof(buf), "%s%s", prefixed ? "" : "cap_", name);
         for (char *p = buf; *p; p++)
