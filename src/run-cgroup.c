@@ -79,7 +79,8 @@ void run_cgroup_usage(FILE *f)
               "     --cgroups <enabled|disabled>  a cgroup of its own (default: enabled for root)\n"
               "     --cgroup-limits <strict|best-effort>  a limit the host cannot enforce is\n"
               "                            an error (default) or a warning\n"
-              "     --stats[=text|json]  print CPU time, peak memory and pids at the end\n",
+              "     --stats[=text|json]  print CPU time, peak memory and pids at the end; the\n"
+              "                            format only after '=' (--stats=json, not --stats json)\n",
               f);
 }
 
@@ -175,6 +176,9 @@ static int check_parent(const char *arg)
         }
 }
 
+/* docker's minimum for --memory: below it a container cannot even start */
+#define MEMORY_MIN (6 * 1024 * 1024)
+
 int run_cgroup_parse(RunCgroupArgs *a, int c, const char *arg)
 {
         NsboxResources *res = &a->res;
@@ -185,6 +189,8 @@ int run_cgroup_parse(RunCgroupArgs *a, int c, const char *arg)
         case OPT_MEMORY:
                 if ((r = parse_bytes("memory", arg, false, &res->memory.limit)) < 0)
                         return r;
+                if (res->memory.limit < MEMORY_MIN)
+                        return bad("memory", arg, "at least 6 MiB (6m), as docker requires");
                 res->memory.has_limit = a->any_limit = true;
                 return 1;
         case OPT_MEMORY_RESERVATION:
@@ -220,6 +226,10 @@ int run_cgroup_parse(RunCgroupArgs *a, int c, const char *arg)
                         log_error("cpus '%s': the host has only %ld CPUs", arg, n);
                         return -EINVAL;
                 }
+                /* docker refuses this mix too: --cpus sets period and quota */
+                if (!a->cpus && (res->cpu.has_period || res->cpu.has_quota))
+                        return bad("cpus", arg, "cannot be combined with --cpu-period or --cpu-quota");
+                a->cpus = true;
                 /* docker's: a 100 ms period, the quota in proportion */
                 res->cpu.period = 100000;
                 res->cpu.quota = llround(d * 100000);
@@ -227,12 +237,16 @@ int run_cgroup_parse(RunCgroupArgs *a, int c, const char *arg)
                 return 1;
         }
         case OPT_CPU_PERIOD:
+                if (a->cpus)
+                        return bad("cpu-period", arg, "cannot be combined with --cpus");
                 if ((r = parse_range("cpu-period", arg, 1000, 1000000, &v)) < 0)
                         return r;
                 res->cpu.period = v;
                 res->cpu.has_period = a->any_limit = true;
                 return 1;
         case OPT_CPU_QUOTA:
+                if (a->cpus)
+                        return bad("cpu-quota", arg, "cannot be combined with --cpus");
                 if (streq(arg, "-1"))
                         res->cpu.quota = -1;
                 else if ((r = parse_range("cpu-quota", arg, 1000, UINT32_MAX, &v)) < 0)

@@ -17,6 +17,7 @@ typedef struct RunCgroupArgs {
         bool best_effort;   /* --cgroup-limits=best-effort */
         int stats;          /* --stats: 0 no, 1 text, 2 json */
         bool any_limit;
+        bool cpus;          /* --cpus, which sets the CFS period and quota itself */
         NsboxResources res; /* strings point into argv */
         NsboxThrottleDevice rbps[RUN_CGROUP_MAX_DEVICES], wbps[RUN_CGROUP_MAX_DEVICES];
 } RunCgroupArgs;

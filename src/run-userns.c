@@ -54,7 +54,7 @@ int run_userns_option(RunUserns *u, int opt, const char *arg)
         NsboxIdMapRange r;
         switch (opt) {
         case OPT_USERNS_USERNS:
-                if (streq(arg, "auto") || streq(arg, ""))
+                if (streq(arg, "auto"))
                         u->mode = RUN_USERNS_AUTO;
                 else if (streq(arg, "keep-id"))
                         u->mode = RUN_USERNS_KEEP_ID;
@@ -281,6 +281,40 @@ int run_userns_check_rootfs_dir(const RunUserns *u, const char *path)
                 return 0;
         log_error("rootfs '%s': %s", path, strerror(EACCES));
         return -EACCES;
+}
+
+int run_userns_check_user(const RunUserns *u, const NsboxUser *user, size_t n_group_add)
+{
+        if (!u->enabled)
+                return 0;
+        uint32_t bad = UINT32_MAX;
+        if (!inner_mapped(u->uid, u->n_uid, user->uid))
+                bad = user->uid;
+        else if (!inner_mapped(u->gid, u->n_gid, user->gid))
+                bad = user->gid;
+        if (bad != UINT32_MAX) {
+                log_error("uid/gid %u is not mapped in the container's user namespace (add /etc/subuid and "
+                          "/etc/subgid ranges, or use --userns=keep-id)",
+                          bad);
+                return -EINVAL;
+        }
+        if (!n_group_add)
+                return 0;
+        /* setgroups(2) is denied where an unprivileged user wrote a gid map
+         * of its own gid alone (user_namespaces(7)): --group-add would be lost */
+        if (geteuid() != 0 && single_self(u->gid, u->n_gid, (uint32_t) getegid())) {
+                log_error("group-add: supplementary groups need a range in /etc/subgid for this user "
+                          "(without one, setgroups is denied in the container)");
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < user->n_groups; i++)
+                if (!inner_mapped(u->gid, u->n_gid, user->groups[i])) {
+                        log_error("group-add: gid %u is not mapped in the container's user namespace (add "
+                                  "/etc/subgid ranges)",
+                                  (unsigned) user->groups[i]);
+                        return -EINVAL;
+                }
+        return 0;
 }
 
 static int to_spec_mappings(const NsboxIdMapRange *v, size_t n, NsboxIdMapping **ret, size_t *ret_n)

@@ -66,6 +66,10 @@ int run_userns_check_rootfs_dir(const RunUserns *u, const char *path);
 
 /* Put the user namespace and its maps into the spec. user_given: -u/--user
  * chose the process's user (else keep-id runs as the caller's ids). */
+/* The process's uid, gid and supplementary groups must exist in the user
+ * namespace, and --group-add needs setgroups(2) allowed there: one line and
+ * -EINVAL otherwise. */
+int run_userns_check_user(const RunUserns *u, const NsboxUser *user, size_t n_group_add);
 int run_userns_apply(const RunUserns *u, bool user_given, NsboxSpec *spec);
 
 void run_userns_done(RunUserns *u);

@@ -85,7 +85,8 @@ static void usage(FILE *f)
               "     --read-only          mount the rootfs read-only\n"
               "     --ephemeral          put a throw-away overlay over a rootfs directory\n"
               "     --name <name>        container name (default: nsbox-XXXXXX)\n"
-              "     --hostname <name>    hostname (default: the container's name, '_' made '-')\n"
+              "     --hostname <name>    hostname (default: the container's name, '_' made '-';\n"
+              "                            'nsbox' if that is no valid hostname, e.g. a..b)\n"
               "     --domainname <name>  NIS domain name\n"
               " -u, --user <user[:group]>\n"
               "                          run as this user (name or number) and group, from\n"
@@ -455,8 +456,9 @@ static int parse_args(int argc, char **argv, RunArgs *a, int *ret_optind)
                 case OPT_STOP_TIMEOUT: {
                         uint32_t v;
                         if (parse_uint32(optarg, &v) < 0 || v > 86400 * 365) {
-                                log_error("stop-timeout '%s': expected a number of seconds, 0 or more",
-                                          optarg);
+                                log_error("stop-timeout '%s': expected a number of seconds from 0 to %u "
+                                          "(a year)",
+                                          optarg, 86400u * 365);
                                 return -EINVAL;
                         }
                         a->stop_timeout = v;
@@ -1086,8 +1088,17 @@ int cmd_run(int argc, char **argv)
         {
                 NsboxError *err = NULL;
                 _cleanup_close_ int rootfd = open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                r = nsbox_user_resolve(rootfd >= 0 ? rootfd : -EBADF, a.user,
-                                       (const char *const *) a.group_add, &user, &err);
+                /* --userns=keep-id: the caller's ids, and its groups and home
+                 * as the rootfs's /etc/passwd and /etc/group have them */
+                char keep_id[32];
+                const char *who = a.user;
+                if (!who && a.userns.enabled && a.userns.mode == RUN_USERNS_KEEP_ID) {
+                        snprintf(keep_id, sizeof(keep_id), "%u:%u", (unsigned) geteuid(),
+                                 (unsigned) getegid());
+                        who = keep_id;
+                }
+                r = nsbox_user_resolve(rootfd >= 0 ? rootfd : -EBADF, who, (const char *const *) a.group_add,
+                                       &user, &err);
                 if (r == -ENOENT && rootfd < 0) {
                         /* --print-spec does not extract an archive: no files to read */
                         nsbox_error_free(err);
@@ -1098,6 +1109,10 @@ int cmd_run(int argc, char **argv)
                 if (r < 0) {
                         log_nsbox_error(err, r);
                         nsbox_error_free(err);
+                        return EXIT_NSBOX_ERROR;
+                }
+                if (run_userns_check_user(&a.userns, &user, a.n_group_add) < 0) {
+                        nsbox_user_done(&user);
                         return EXIT_NSBOX_ERROR;
                 }
         }

@@ -94,7 +94,7 @@ check_bad() {
 
 @test "--stop-timeout that is not a number of seconds: one line, exit 125" {
         for v in -1 abc 1.5 '' 99999999999; do
-                check_bad "^nsbox run: stop-timeout '$v': expected a number of seconds, 0 or more$" \
+                check_bad "^nsbox run: stop-timeout '$v': expected a number of seconds from 0 to 31536000 \(a year\)$" \
                         --rootfs "$ROOTFS_TAR" --stop-timeout "$v" -- true
         done
 }
