@@ -142,3 +142,12 @@ capbnd() {
 @test "--userns= (empty) is refused" {
         check_error "^nsbox run: userns '': expected auto, keep-id or host$" -- --userns= --rootfs "$ROOTFS_TAR" true
 }
+
+@test "a name that makes no hostname gives 'nsbox', as --help says" {
+        run --separate-stderr "$NSBOX" run --name "a..b-$$" --rootfs "$ROOTFS_TAR" hostname
+        echo "status=$status stdout=[$output] stderr=[$stderr]"
+        [ "$status" -eq 0 ]
+        [ "$output" = nsbox ]
+        run "$NSBOX" run --help
+        [[ "$output" == *"'nsbox' if that is no valid hostname, e.g. a..b"* ]]
+}
