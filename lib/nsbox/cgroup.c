@@ -17,6 +17,7 @@
 #include "basic/missing.h"
 #include "basic/rm-rf.h"
 #include "nsbox/cgroup-internal.h"
+#include "nsbox/internal.h"
 
 #define DESTROY_TIMEOUT_MS 10000
 
@@ -696,15 +697,70 @@ int nsbox_cgroup_clone_fd(const NsboxCgroup *cg)
         return -EOPNOTSUPP;
 }
 
-int nsbox_cgroup_attach(NsboxCgroup *cg, pid_t pid, bool joined_by_clone, NsboxError **reterr)
+/* Whether the process has to be moved into hierarchy h after clone3(2). */
+static bool attach_needed(const CgHier *h, bool joined_by_clone)
+{
+        return h->dirfd >= 0 && !(h->v2 && joined_by_clone && !h->fake);
+}
+
+/* A v1 hierarchy on a real cgroupfs: the container's process can join it
+ * itself, cheaply (nsbox_cgroup_join_self). */
+static bool self_joinable(const CgHier *h)
+{
+        return !h->v2 && !h->fake;
+}
+
+static int attach(NsboxCgroup *cg, pid_t pid, bool joined_by_clone, bool skip_self_joinable,
+                  NsboxError **reterr)
 {
         char buf[32];
         snprintf(buf, sizeof(buf), "%d", (int) pid);
         for (size_t i = 0; i < cg->n; i++) {
                 const CgHier *h = &cg->h[i];
-                if (h->dirfd < 0 || (h->v2 && joined_by_clone && !h->fake))
+                if (!attach_needed(h, joined_by_clone) || (skip_self_joinable && self_joinable(h)))
                         continue;
                 int r = cg_write(h, "cgroup.procs", buf, reterr);
+                if (r < 0)
+                        return nsbox_error_wrap(reterr, r, "join cgroup '%s' in %s", cg->path, h->mount);
+        }
+        return 0;
+}
+
+int nsbox_cgroup_attach(NsboxCgroup *cg, pid_t pid, bool joined_by_clone, NsboxError **reterr)
+{
+        return attach(cg, pid, joined_by_clone, false, reterr);
+}
+
+int nsbox_cgroup_attach_others(NsboxCgroup *cg, pid_t pid, bool joined_by_clone, NsboxError **reterr)
+{
+        return attach(cg, pid, joined_by_clone, true, reterr);
+}
+
+bool nsbox_cgroup_others_need_attach(const NsboxCgroup *cg, bool joined_by_clone)
+{
+        for (size_t i = 0; i < cg->n; i++)
+                if (attach_needed(&cg->h[i], joined_by_clone) && !self_joinable(&cg->h[i]))
+                        return true;
+        return false;
+}
+
+/*
+ * A write of a pid to cgroup.procs takes the kernel's global
+ * cgroup_threadgroup_rwsem for writing, and a percpu rwsem's writer waits
+ * for an RCU grace period: 5 to 15 ms on this 2-CPU host, for the first of
+ * the ten writes of a container on a hybrid host. A single thread that moves
+ * itself ("0" to v1's per-thread "tasks" file) skips that lock
+ * (cgroup_procs_write_start() in kernel/cgroup/cgroup.c): 30 us here. The
+ * container's process is single-threaded at this point, so moving the
+ * thread moves the process.
+ */
+int nsbox_cgroup_join_self(const NsboxCgroup *cg, NsboxError **reterr)
+{
+        for (size_t i = 0; i < cg->n; i++) {
+                const CgHier *h = &cg->h[i];
+                if (h->dirfd < 0 || !self_joinable(h))
+                        continue;
+                int r = cg_write(h, "tasks", "0", reterr);
                 if (r < 0)
                         return nsbox_error_wrap(reterr, r, "join cgroup '%s' in %s", cg->path, h->mount);
         }

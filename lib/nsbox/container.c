@@ -343,6 +343,9 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 _exit(EXIT_FAILURE);
         safe_close(parent_pidfd);
 
+        if (ctx->cgroup && (r = nsbox_cgroup_join_self(ctx->cgroup, &err)) < 0)
+                goto fail;
+
         if (ctx->wait_for_parent) {
                 struct sync_msg m;
                 ssize_t n = recv(sync_fd, &m, sizeof(m), 0);
@@ -574,16 +577,23 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
                 new_userns && (spec->linux_cfg.n_uid_mappings || spec->linux_cfg.n_gid_mappings);
 
         /* The container's cgroup: made before the clone; the child is born
-         * in it on cgroup v2 (CLONE_INTO_CGROUP) and is moved into the v1
-         * hierarchies before it is released. */
+         * in it on cgroup v2 (CLONE_INTO_CGROUP) and moves itself into the
+         * v1 hierarchies first thing (nsbox_cgroup_join_self: without the
+         * kernel's RCU wait that the parent's write of its pid costs). In a
+         * new user namespace, or where neither covers a hierarchy, the
+         * parent moves it before it is released. */
         _cleanup_(nsbox_cgroup_destroyp) NsboxCgroup *cg = NULL;
         int cgroup_fd = -EBADF;
         r = container_cgroup(spec, &cg, reterr);
         if (r < 0)
                 return r;
+        bool self_join = cg && !new_userns;
         if (cg) {
-                ctx.wait_for_parent = true;
                 cgroup_fd = nsbox_cgroup_clone_fd(cg);
+                if (self_join)
+                        ctx.cgroup = cg;
+                if (!self_join || nsbox_cgroup_others_need_attach(cg, cgroup_fd >= 0))
+                        ctx.wait_for_parent = true;
                 if (flags & CLONE_NEWCGROUP) {
                         flags &= ~(uint64_t) CLONE_NEWCGROUP;
                         ctx.unshare_cgroupns = true;
@@ -634,7 +644,8 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         c->console_fd = -EBADF;
         c->cgroup = TAKE_PTR(cg);
 
-        if (c->cgroup && (r = nsbox_cgroup_attach(c->cgroup, pid, cgroup_fd >= 0, reterr)) < 0)
+        if (c->cgroup && (r = self_join ? nsbox_cgroup_attach_others(c->cgroup, pid, cgroup_fd >= 0, reterr)
+                                        : nsbox_cgroup_attach(c->cgroup, pid, cgroup_fd >= 0, reterr)) < 0)
                 goto fail;
         if (new_userns && (spec->linux_cfg.n_uid_mappings || spec->linux_cfg.n_gid_mappings)) {
                 r = write_id_maps(pid, spec, reterr);

@@ -24,6 +24,9 @@ typedef struct NsboxSetupContext {
         /* the cgroup namespace is made after the parent moved the child into
          * its cgroup, so the container sees that cgroup as '/' */
         bool unshare_cgroupns;
+        /* the container's cgroup: the child joins its v1 hierarchies itself
+         * (nsbox_cgroup_join_self), first thing after clone */
+        const NsboxCgroup *cgroup;
 } NsboxSetupContext;
 
 /**
@@ -121,3 +124,24 @@ int nsbox_harden_preserve_fds(unsigned n, NsboxError **reterr);
  * with the prepared program; needs no_new_privs or CAP_SYS_ADMIN. Allocates
  * nothing. Returns: 0 or -errno (with reterr set). */
 int nsbox_harden_seccomp_load(const NsboxHardening *h, NsboxError **reterr);
+
+/**
+ * nsbox_cgroup_join_self - move the calling thread, which must be its
+ * process's only one, into the cgroup in every v1 hierarchy: "0" to each
+ * one's "tasks" file (cgroup-v1.rst). The kernel moves a thread that moves
+ * itself without its global threadgroup lock, whose writer waits for an RCU
+ * grace period; nsbox_cgroup_attach() writes a pid to cgroup.procs and pays
+ * it. Runs in the container's first process right after clone3(2).
+ * Returns: 0 or -errno of open(2)/write(2) (with reterr set).
+ */
+int nsbox_cgroup_join_self(const NsboxCgroup *cg, NsboxError **reterr);
+
+/**
+ * nsbox_cgroup_attach_others - nsbox_cgroup_attach() for the hierarchies
+ * that nsbox_cgroup_join_self() does not cover (cgroup v2 without
+ * CLONE_INTO_CGROUP, simulated trees); nsbox_cgroup_others_need_attach()
+ * tells, before the clone, whether there are any.
+ * Returns: 0 or -errno of write(2).
+ */
+int nsbox_cgroup_attach_others(NsboxCgroup *cg, pid_t pid, bool joined_by_clone, NsboxError **reterr);
+bool nsbox_cgroup_others_need_attach(const NsboxCgroup *cg, bool joined_by_clone);
