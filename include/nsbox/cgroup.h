@@ -82,8 +82,9 @@ NSBOX_PUBLIC int nsbox_cgroup_detect(const char *root, NsboxCgroupMode *ret);
  * Everything is checked before anything is created: limits out of range, a
  * cpuset that names CPUs or memory nodes the parent does not have, a limit
  * whose controller is missing. Leftovers of dead owners under path's parent
- * are removed first (as nsbox_cgroup_gc() with no waiting), when no other
- * gc runs. v1: cpuset.cpus and cpuset.mems are copied from the parent into
+ * are removed first (as nsbox_cgroup_gc() with no waiting, looking in the
+ * first hierarchy only: an owner makes its directory there first and removes
+ * it last), when no other gc runs. v1: cpuset.cpus and cpuset.mems are copied from the parent into
  * every new cpuset cgroup that the spec does not set (a v1 cpuset cgroup
  * starts empty and cannot take processes). v2: the controllers the limits
  * need are enabled in every ancestor's cgroup.subtree_control. Conversions to
@@ -191,7 +192,7 @@ NSBOX_PUBLIC void nsbox_cgroup_free(NsboxCgroup *cg);
  * @wait: wait (up to 10 s each) for a leftover's processes to die; without
  *        it, leftovers that still hold processes are killed and left for later
  * Holds flock(2) LOCK_EX on the parent in the first hierarchy while it works,
- * so creations (LOCK_SH) wait.
+ * so creations (LOCK_SH) wait. Looks for names in every hierarchy.
  * Returns: the number of cgroups removed; -EINVAL for a bad parent; other
  * -errno (the first that failed; the rest are still tried).
  */

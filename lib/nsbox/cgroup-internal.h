@@ -12,6 +12,7 @@ typedef struct CgHier {
         bool v2;
         bool fake;   /* not a cgroup filesystem: a simulated tree (tests) */
         int dirfd;   /* the cgroup's directory, or -EBADF */
+        int rootfd;  /* the hierarchy's root directory (mount) */
         bool exists; /* the cgroup's directory exists (made by us or found) */
 } CgHier;
 

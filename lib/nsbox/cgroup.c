@@ -162,12 +162,23 @@ static char **split_controllers(const char *s, const char *seps)
         return l;
 }
 
-static bool is_cgroupfs(int fd, bool v2)
+/* What the directory fd is: a hierarchy's (kernel's cgroup or cgroup2
+ * filesystem), a simulated one (any other directory with cgroup.procs, for
+ * tests; v2 when it has cgroup.controllers), or none (-ENOENT). */
+static int hier_kind(int fd, bool *ret_v2, bool *ret_fake)
 {
         struct statfs sfs;
-        if (fstatfs(fd, &sfs) < 0)
-                return false;
-        return v2 ? sfs.f_type == CGROUP2_SUPER_MAGIC : sfs.f_type == CGROUP_SUPER_MAGIC;
+        if (fstatfs(fd, &sfs) == 0 &&
+            (sfs.f_type == CGROUP_SUPER_MAGIC || sfs.f_type == CGROUP2_SUPER_MAGIC)) {
+                *ret_v2 = sfs.f_type == CGROUP2_SUPER_MAGIC;
+                *ret_fake = false;
+                return 0;
+        }
+        if (faccessat(fd, "cgroup.procs", F_OK, 0) < 0)
+                return -ENOENT;
+        *ret_v2 = faccessat(fd, "cgroup.controllers", F_OK, 0) == 0;
+        *ret_fake = true;
+        return 0;
 }
 
 static void hier_done(CgHier *h)
@@ -175,16 +186,20 @@ static void hier_done(CgHier *h)
         free(h->mount);
         strv_free(h->controllers);
         safe_close(h->dirfd);
+        safe_close(h->rootfd);
 }
 
-static int hier_add(NsboxCgroup *cg, const char *mount, const char *name, bool v2, int fd)
+/* Takes fd, the hierarchy's root directory. */
+static int hier_add(NsboxCgroup *cg, const char *mount, const char *name, bool v2, bool fake, int fd)
 {
         CgHier *x = realloc(cg->h, (cg->n + 1) * sizeof(CgHier));
-        if (!x)
+        if (!x) {
+                safe_close(fd);
                 return -ENOMEM;
+        }
         cg->h = x;
         CgHier *h = &x[cg->n];
-        *h = (CgHier){ .v2 = v2, .dirfd = -EBADF, .fake = !is_cgroupfs(fd, v2) };
+        *h = (CgHier){ .v2 = v2, .dirfd = -EBADF, .rootfd = fd, .fake = fake };
         h->mount = strdup(mount);
         if (v2) {
                 _cleanup_free_ char *ctl = NULL;
@@ -214,9 +229,11 @@ static int discover(NsboxCgroup *cg, const char *root)
         _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rfd < 0)
                 return negative_errno();
-        if (faccessat(rfd, "cgroup.controllers", F_OK, 0) == 0) {
+        struct statfs sfs;
+        bool real_v2 = fstatfs(rfd, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+        if (real_v2 || faccessat(rfd, "cgroup.controllers", F_OK, 0) == 0) {
                 cg->mode = NSBOX_CGROUP_V2;
-                return hier_add(cg, root, "", true, rfd);
+                return hier_add(cg, root, "", true, !real_v2, TAKE_FD(rfd));
         }
 
         _cleanup_closedir_ DIR *d = fdopendir(fcntl(rfd, F_DUPFD_CLOEXEC, 3));
@@ -245,13 +262,10 @@ static int discover(NsboxCgroup *cg, const char *root)
         bool v1 = false, v2 = false;
         for (size_t i = 0; i < n; i++) {
                 /* "cpu" and "cpuacct" are symlinks to "cpu,cpuacct", whose
-                 * name lists all of its controllers */
-                struct stat lst;
-                if (fstatat(rfd, names[i], &lst, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(lst.st_mode))
-                        continue;
-                _cleanup_close_ int fd = openat(rfd, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                 * name lists all of its controllers. Not following them,
+                 * fstatat(2) still crosses into a mount: st is its root's. */
                 struct stat st;
-                if (fd < 0 || fstat(fd, &st) < 0 || faccessat(fd, "cgroup.procs", F_OK, 0) < 0)
+                if (fstatat(rfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
                         continue;
                 bool dup = false;
                 for (size_t k = 0; k < n_seen; k++)
@@ -259,12 +273,15 @@ static int discover(NsboxCgroup *cg, const char *root)
                                 dup = true;
                 if (dup || n_seen == ELEMENTSOF(seen))
                         continue;
+                _cleanup_close_ int fd = openat(rfd, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                bool is_v2, fake;
+                if (fd < 0 || hier_kind(fd, &is_v2, &fake) < 0)
+                        continue;
                 seen[n_seen++] = st;
-                bool is_v2 = faccessat(fd, "cgroup.controllers", F_OK, 0) == 0;
                 _cleanup_free_ char *mount = NULL;
                 if (asprintf(&mount, "%s/%s", root, names[i]) < 0)
                         return -ENOMEM;
-                int r = hier_add(cg, mount, names[i], is_v2, fd);
+                int r = hier_add(cg, mount, names[i], is_v2, fake, TAKE_FD(fd));
                 if (r < 0)
                         return r;
                 if (is_v2)
@@ -415,25 +432,39 @@ static bool kill_procs(const CgHier *h)
         return true;
 }
 
-/* Kill, wait until empty (until deadline), remove the directories; the first
- * hierarchy (holding the lock) last. */
-static int cg_remove(NsboxCgroup *cg, int64_t deadline, NsboxError **reterr)
+/* Kill what the cgroup holds in any hierarchy, and wait until it is gone
+ * (until deadline). */
+static void kill_and_wait(NsboxCgroup *cg, int64_t deadline)
 {
-        int r = 0;
         for (;;) {
                 bool busy = false;
                 for (size_t i = 0; i < cg->n; i++)
-                        if (kill_procs(&cg->h[i]))
+                        if (cg->h[i].exists && kill_procs(&cg->h[i]))
                                 busy = true;
                 if (!busy || now_ms() >= deadline)
                         break;
                 sleep_ms(10);
         }
+}
+
+/*
+ * Remove the directories, the first hierarchy's (holding the lock) last.
+ * Usually the cgroup is empty by now: its container's init has been reaped,
+ * and when a pid namespace's init dies the kernel kills and reaps every
+ * other process in it before the init can be waited for
+ * (zap_pid_ns_processes(), pid_namespaces(7)). So rmdir(2) comes first, and
+ * only a hierarchy that is still busy (EBUSY: processes that came from
+ * elsewhere, or a container still running on an error path) has its
+ * processes killed and waited for (until deadline).
+ */
+static int cg_remove(NsboxCgroup *cg, int64_t deadline, NsboxError **reterr)
+{
+        int r = 0;
+        bool killed = false;
         for (size_t k = cg->n; k > 0; k--) {
                 CgHier *h = &cg->h[k - 1];
                 if (!h->exists)
                         continue;
-                h->dirfd = safe_close(h->dirfd);
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s", h->mount, cg->path) < 0)
                         return -ENOMEM;
@@ -441,14 +472,21 @@ static int cg_remove(NsboxCgroup *cg, int64_t deadline, NsboxError **reterr)
                         int q = h->fake ? rm_rf_at(AT_FDCWD, p) : (rmdir(p) < 0 ? negative_errno() : 0);
                         if (q == -ENOENT)
                                 q = 0;
+                        if (q == -EBUSY && !killed) {
+                                kill_and_wait(cg, deadline);
+                                killed = true;
+                                continue;
+                        }
                         if (q == -EBUSY && now_ms() < deadline) {
                                 sleep_ms(10);
                                 continue;
                         }
                         if (q < 0 && r == 0)
                                 r = nsbox_error_set(reterr, q, "cgroup: remove %s", p);
-                        if (q == 0)
+                        if (q == 0) {
                                 h->exists = false;
+                                h->dirfd = safe_close(h->dirfd);
+                        }
                         break;
                 }
         }
@@ -471,7 +509,7 @@ int nsbox_cgroup_destroy(NsboxCgroup *cg, NsboxError **reterr)
  * Returns an fd of the innermost parent. */
 static int make_parents(const CgHier *h, const char *path, const char *subtree, NsboxError **reterr)
 {
-        _cleanup_close_ int fd = open(h->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = fcntl(h->rootfd, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
                 return nsbox_error_set(reterr, errno, "cgroup: open %s", h->mount);
         _cleanup_free_ char *copy = strdup(path);
@@ -488,9 +526,14 @@ static int make_parents(const CgHier *h, const char *path, const char *subtree, 
                         if (r < 0)
                                 return r;
                 }
-                if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
-                        return nsbox_error_set(reterr, errno, "cgroup: create %s/%s", h->mount, path);
+                /* usually there: one openat(2) */
                 int sub = openat(fd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (sub < 0 && errno == ENOENT) {
+                        if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
+                                return nsbox_error_set(reterr, errno, "cgroup: create %s/%s", h->mount,
+                                                       path);
+                        sub = openat(fd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                }
                 if (sub < 0)
                         return nsbox_error_set(reterr, errno, "cgroup: open %s/%s", h->mount, path);
                 if (!h->v2) {
@@ -506,7 +549,8 @@ static int make_parents(const CgHier *h, const char *path, const char *subtree, 
         return TAKE_FD(fd);
 }
 
-static int gc_locked(const char *root, const char *parent, bool wait, bool block, NsboxError **reterr);
+static int gc_in(const NsboxCgroup *host, const char *root, const char *norm, bool wait, bool block,
+                 bool all, NsboxError **reterr);
 
 /* Ranges that hold on v1 and v2 alike (runtime-spec config-linux.md; the
  * kernel's limits for cpu.cfs_*_us and cpu.shares). */
@@ -599,7 +643,7 @@ int nsbox_cgroup_create(const char *root, const char *path, const NsboxResources
         /* what crashed nsbox processes left, so a leftover of the same name
          * does not stand in the way; skipped while another gc runs */
         if (parent)
-                (void) gc_locked(root, parent, false, false, NULL);
+                (void) gc_in(cg, root, parent, false, false, false, NULL);
 
         _cleanup_close_ int parent_lock = -EBADF;
         for (size_t i = 0; i < cg->n; i++) {
@@ -676,10 +720,7 @@ int nsbox_cgroup_open(const char *root, const char *path, NsboxCgroup **ret, Nsb
         bool any = false;
         for (size_t i = 0; i < cg->n; i++) {
                 CgHier *h = &cg->h[i];
-                _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%s", h->mount, cg->path) < 0)
-                        return -ENOMEM;
-                h->dirfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                h->dirfd = openat(h->rootfd, cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (h->dirfd >= 0)
                         any = h->exists = true;
         }
@@ -795,41 +836,33 @@ NsboxCgroupMode nsbox_cgroup_mode(const NsboxCgroup *cg)
 
 /* ---- leftovers ---- */
 
-static int gc_locked(const char *root, const char *parent, bool wait, bool block, NsboxError **reterr)
+/*
+ * Remove the cgroups below parent (normalized) in host's hierarchies whose
+ * owner is gone. A cgroup is alive while its owner holds the lock on its
+ * directory in the first hierarchy, which the owner makes first and removes
+ * last: so every leftover has that directory, and listing the first
+ * hierarchy finds them all (all: list every hierarchy, for the strays that
+ * someone else removed by hand). Living ones cost an open and a flock.
+ */
+static int gc_in(const NsboxCgroup *host, const char *root, const char *norm, bool wait, bool block,
+                 bool all, NsboxError **reterr)
 {
-        _cleanup_(cg_freep) NsboxCgroup *host = cg_new();
-        _cleanup_free_ char *norm = NULL;
-        if (!host)
-                return -ENOMEM;
-        int r = normalize_path(parent, &norm);
-        if (r == -EINVAL)
-                return nsbox_error_set_message(reterr, EINVAL,
-                                               "cgroup parent '%s': not a valid relative path",
-                                               parent ? parent : "");
-        if (r < 0)
-                return r;
-        r = discover(host, root);
-        if (r < 0)
-                return nsbox_error_set(reterr, r, "cgroup: hierarchies in %s",
-                                       root ? root : NSBOX_CGROUP_ROOT_DEFAULT);
-
-        _cleanup_free_ char *p0 = NULL;
-        if (asprintf(&p0, "%s/%s", host->h[0].mount, norm) < 0)
-                return -ENOMEM;
-        _cleanup_close_ int lock = open(p0, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int lock = openat(host->h[0].rootfd, norm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (lock >= 0 && flock(lock, LOCK_EX | (block ? 0 : LOCK_NB)) < 0)
-                return errno == EWOULDBLOCK ? 0 : nsbox_error_set(reterr, errno, "cgroup: lock %s", p0);
+                return errno == EWOULDBLOCK ? 0
+                                            : nsbox_error_set(reterr, errno, "cgroup: lock %s/%s",
+                                                              host->h[0].mount, norm);
 
-        /* the names below parent in any hierarchy */
+        /* the names below parent */
         _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
         size_t n = 0;
         if (!names)
                 return -ENOMEM;
-        for (size_t i = 0; i < host->n; i++) {
-                _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%s", host->h[i].mount, norm) < 0)
-                        return -ENOMEM;
-                _cleanup_closedir_ DIR *d = opendir(p);
+        for (size_t i = 0; i < (all ? host->n : 1); i++) {
+                int fd = openat(host->h[i].rootfd, norm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+                if (fd >= 0 && !d)
+                        safe_close(fd);
                 struct dirent *de;
                 while (d && (de = readdir(d))) {
                         if (de->d_type != DT_DIR || de->d_name[0] == '.')
@@ -849,17 +882,21 @@ static int gc_locked(const char *root, const char *parent, bool wait, bool block
                 }
         }
 
-        int removed = 0, first = 0;
+        int removed = 0, first = 0, r;
         for (size_t k = 0; k < n; k++) {
+                if (lock >= 0) {
+                        /* alive: its owner holds the lock (checked again below) */
+                        _cleanup_close_ int probe =
+                                openat(lock, names[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (probe >= 0 && flock(probe, LOCK_EX | LOCK_NB) < 0)
+                                continue;
+                }
                 _cleanup_free_ char *path = NULL;
                 NsboxCgroup *cg = NULL;
                 if (asprintf(&path, "%s/%s", norm, names[k]) < 0)
                         return -ENOMEM;
                 if (nsbox_cgroup_open(root, path, &cg, NULL) < 0)
                         continue;
-                /* alive while its owner holds the lock in the first
-                 * hierarchy; the owner makes that directory first and
-                 * removes it last */
                 if (cg->h[0].dirfd >= 0) {
                         cg->lock_fd = fcntl(cg->h[0].dirfd, F_DUPFD_CLOEXEC, 3);
                         if (cg->lock_fd < 0 || flock(cg->lock_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -879,7 +916,22 @@ static int gc_locked(const char *root, const char *parent, bool wait, bool block
 
 int nsbox_cgroup_gc(const char *root, const char *parent, bool wait, NsboxError **reterr)
 {
-        return gc_locked(root, parent, wait, true, reterr);
+        _cleanup_(cg_freep) NsboxCgroup *host = cg_new();
+        _cleanup_free_ char *norm = NULL;
+        if (!host)
+                return -ENOMEM;
+        int r = normalize_path(parent, &norm);
+        if (r == -EINVAL)
+                return nsbox_error_set_message(reterr, EINVAL,
+                                               "cgroup parent '%s': not a valid relative path",
+                                               parent ? parent : "");
+        if (r < 0)
+                return r;
+        r = discover(host, root);
+        if (r < 0)
+                return nsbox_error_set(reterr, r, "cgroup: hierarchies in %s",
+                                       root ? root : NSBOX_CGROUP_ROOT_DEFAULT);
+        return gc_in(host, root, norm, wait, true, true, reterr);
 }
 
 /* ---- conversions ---- */

@@ -72,6 +72,23 @@ wait_for() {
         [ -z "$(leftovers)" ]
 }
 
+@test "a process moved into the container's cgroup from outside is killed when the container ends, and the cgroup goes" {
+        "$NSBOX" run --name stray --cgroup-parent "$P" -- sleep 1 &
+        pid=$!
+        wait_for "$CG/memory/$P/stray/tasks"
+        sleep 20 &
+        stray=$!
+        echo "$stray" >"$CG/memory/$P/stray/cgroup.procs"
+        grep -qx "$stray" "$CG/memory/$P/stray/cgroup.procs"
+        wait $pid
+        # the container's own processes died with its pid namespace; this one
+        # only blocked the rmdir, and nsbox killed it (SIGKILL: 137)
+        st=0
+        wait $stray || st=$?
+        [ "$st" -eq 137 ]
+        [ -z "$(leftovers)" ]
+}
+
 @test "--pids-limit 64 contains a fork bomb while the host can still fork" {
         # PID 1 is python, which sleeps without forking; the bomb runs beside it
         "$NSBOX" run --name bomb --cgroup-parent "$P" --pids-limit 64 --stats=json -- python3 -c '
