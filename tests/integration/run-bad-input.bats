@@ -32,7 +32,15 @@ check_error() {
         shift 2
         local before after
         before=$(snapshot)
-        run --separate-stderr bash -c 'ulimit -v 1000000; exec "$@"' - "$NSBOX" run "$@"
+        # A guard, should nsbox read without limit again: an address-space
+        # limit, or for a build with AddressSanitizer (which reserves terabytes
+        # of shadow memory and cannot start under ulimit -v) its RSS limit.
+        if ldd "$NSBOX" | grep -q libasan; then
+                run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=1000" \
+                        "$NSBOX" run "$@"
+        else
+                run --separate-stderr bash -c 'ulimit -v 1000000; exec "$@"' - "$NSBOX" run "$@"
+        fi
         after=$(snapshot)
         echo "status=$status stdout=[$output] stderr=[$stderr]"
         [ "$status" -eq 125 ]
