@@ -48,6 +48,93 @@ typedef struct NsboxContainer NsboxContainer;
  */
 NSBOX_PUBLIC int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxError **reterr);
 
+/* Options of nsbox_container_create() for the OCI runtime's create. */
+typedef struct NsboxCreateOptions {
+        const char *id;     /* the container ID, for the hooks' state */
+        const char *bundle; /* the bundle's absolute path, for the hooks' state */
+        /* -1, or a listening AF_UNIX SOCK_SEQPACKET socket: the init then stops
+         * after its setup, just before the exec, until
+         * nsbox_container_start_created() connects to it (runtime-spec
+         * runtime.md "create" and "start") */
+        int start_fd;
+} NsboxCreateOptions;
+
+/**
+ * nsbox_container_create - nsbox_container_start() with the OCI lifecycle
+ * @spec: the configuration; its hooks run at their points (config.md
+ *        "POSIX-platform Hooks"): prestart and createRuntime in the caller's
+ *        namespaces and createContainer in the container's, all after the
+ *        mounts and before pivot_root(2); startContainer in the container
+ *        after start; poststart and poststop are the caller's to run
+ * @opts: id, bundle and start_fd; NULL is nsbox_container_start()
+ * @ret: the container; with start_fd, its init waits for start and the
+ *       caller hands it over with nsbox_container_release() (or kills it with
+ *       nsbox_container_free())
+ * @reterr: the first error, e.g. "prestart: hook /x: exited with status 1"
+ *
+ * Also applies spec->oci: linux.devices (mknod(2)), linux.sysctl (which
+ * must belong to a namespace the container has of its own, as runc
+ * requires), linux.timeOffsets (time_namespaces(7)) and linux.personality
+ * (personality(2)). A namespace path to join is checked to be a namespace of
+ * its type before anything is made (NS_GET_NSTYPE, ioctl_ns(2)).
+ *
+ * Returns: as nsbox_container_start(); -ECANCELED or -ETIMEDOUT for a failed
+ * hook (see nsbox_hook_run()).
+ */
+NSBOX_PUBLIC int nsbox_container_create(const NsboxSpec *spec, const NsboxCreateOptions *opts,
+                                        NsboxContainer **ret, NsboxError **reterr);
+
+/**
+ * nsbox_container_release - let a container created with a start_fd outlive
+ * the caller: its init stops dying with the caller (PR_SET_PDEATHSIG) and
+ * waits for start; then free @c without killing anything.
+ * Returns: 0, or -errno of send(2) (then the container is killed and freed).
+ */
+NSBOX_PUBLIC int nsbox_container_release(NsboxContainer *c);
+
+/**
+ * nsbox_container_start_created - the OCI start: let a created container's
+ * init exec its process
+ * @socket_path: the path the start_fd socket of nsbox_container_create() is
+ *               bound to (at most 107 bytes: use /proc/self/fd/N/NAME for a
+ *               long one)
+ * @state: the state JSON given to the startContainer hooks
+ * @reterr: the init's error: a startContainer hook, or its execve(2) (then
+ *          nsbox_container_exec_failed() is true)
+ * Returns: 0 once the exec has succeeded; -ECONNREFUSED or -ENOENT when no
+ * init waits there (stopped or already started); the init's -errno.
+ */
+NSBOX_PUBLIC int nsbox_container_start_created(const char *socket_path, const char *state,
+                                               NsboxError **reterr);
+
+/* Options of nsbox_container_exec(). */
+typedef struct NsboxExecOptions {
+        /* the process outlives the caller (runc exec --detach); else it gets
+         * SIGKILL when the caller dies */
+        bool detach;
+} NsboxExecOptions;
+
+/**
+ * nsbox_container_exec - run a new process in a running container
+ * @target: a process of the container (its init), in the caller's pid
+ *          namespace
+ * @spec: the process to run (spec->process: args, env, cwd, user,
+ *        capabilities, noNewPrivileges, terminal); the rest is ignored
+ * @opts: NULL or options
+ * @ret: the process, as a container handle (wait, kill, console fd)
+ * @reterr: what failed, as for nsbox_container_start()
+ *
+ * The process joins every cgroup of @target (cgroup.procs in each mounted
+ * hierarchy, cgroups(7)) and every namespace in which @target differs from
+ * the caller (setns(2) with a pidfd; pid and time through the caller's
+ * *_for_children, which are restored), then starts a new session and execs
+ * like nsbox_container_start()'s process.
+ * Returns: 0; -ESRCH when @target is gone; -EINVAL for empty args; the
+ * -errno of the failing step.
+ */
+NSBOX_PUBLIC int nsbox_container_exec(pid_t target, const NsboxSpec *spec, const NsboxExecOptions *opts,
+                                      NsboxContainer **ret, NsboxError **reterr);
+
 /**
  * nsbox_container_exec_failed - whether the last start failure was the
  * execve(2) of process.args[0] (the command line then exits 126 or 127).

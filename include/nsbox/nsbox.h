@@ -12,6 +12,7 @@
 #include <nsbox/spec.h>
 #include <nsbox/rootfs.h>
 #include <nsbox/container.h>
+#include <nsbox/oci.h>
 #include <nsbox/user.h>
 #include <nsbox/cgroup.h>
 

@@ -91,6 +91,36 @@ typedef struct NsboxRlimit {
         uint64_t soft; /* RLIM_INFINITY for "unlimited" */
         uint64_t hard;
 } NsboxRlimit;
+/* An OCI lifecycle hook (runtime-spec config.md "POSIX-platform Hooks"): path
+ * is run with args (args[0] is argv[0]) and env, the container's state JSON
+ * on its stdin; timeout in seconds, 0 for none. */
+typedef struct NsboxHook {
+        char *path;
+        char **args;
+        char **env;
+        unsigned timeout;
+} NsboxHook;
+
+/* The hook points, in the order the lifecycle reaches them. */
+typedef enum NsboxHookKind {
+        NSBOX_HOOK_PRESTART,         /* runtime namespace, before pivot_root (deprecated in the spec) */
+        NSBOX_HOOK_CREATE_RUNTIME,   /* runtime namespace, before pivot_root */
+        NSBOX_HOOK_CREATE_CONTAINER, /* container namespaces, before pivot_root */
+        NSBOX_HOOK_START_CONTAINER,  /* container namespaces, after start, before the exec */
+        NSBOX_HOOK_POSTSTART,        /* runtime namespace, after the exec, before start returns */
+        NSBOX_HOOK_POSTSTOP,         /* runtime namespace, in delete */
+        _NSBOX_HOOK_MAX,
+} NsboxHookKind;
+
+/* A device node to create in the container (config-linux.md "Devices"). */
+typedef struct NsboxDevice {
+        char *path; /* absolute, inside the container */
+        char type;  /* 'c', 'b', 'u' (unbuffered character) or 'p' (FIFO) */
+        uint32_t major, minor;
+        mode_t file_mode; /* permission bits; 0666 when not given */
+        uid_t uid;
+        gid_t gid;
+} NsboxDevice;
 
 typedef struct NsboxSpec {
         char *oci_version;
@@ -170,6 +200,25 @@ typedef struct NsboxSpec {
                  * open before it opens anything for the container */
                 unsigned preserve_fds;
         } ext;
+
+        /* The rest of config.json that the OCI runtime reads (issue 9; parsed
+         * in spec-oci.c): hooks, devices, sysctl, time offsets, personality,
+         * annotations. */
+        struct {
+                NsboxHook *hooks[_NSBOX_HOOK_MAX];
+                size_t n_hooks[_NSBOX_HOOK_MAX];
+                NsboxDevice *devices;
+                size_t n_devices;
+                char **sysctl; /* "key=value", key as in sysctl(8) ("net.ipv4.ip_forward") */
+                /* time namespace offsets (time_namespaces(7)), applied when
+                 * the container gets a new time namespace */
+                bool has_time_offsets;
+                int64_t monotonic_secs, boottime_secs;
+                uint32_t monotonic_nsecs, boottime_nsecs;
+                bool has_personality;
+                unsigned long personality; /* PER_LINUX or PER_LINUX32 plus flags (personality(2)) */
+                char **annotations;        /* key, value, key, value, ...: every annotation, for state */
+        } oci;
 } NsboxSpec;
 
 /**
@@ -254,6 +303,20 @@ NSBOX_PUBLIC int nsbox_rlimit_from_name(const char *name);
 
 /** nsbox_rlimit_name - "RLIMIT_NOFILE" for RLIMIT_NOFILE; NULL for an unknown number. */
 NSBOX_PUBLIC const char *nsbox_rlimit_name(int type);
+
+/**
+ * nsbox_hook_kind_name - the config.json name of a hook point: "prestart",
+ * "createRuntime", "createContainer", "startContainer", "poststart",
+ * "poststop" (runtime-spec config.md).
+ * Returns: the name, or NULL for a kind out of range.
+ */
+NSBOX_PUBLIC const char *nsbox_hook_kind_name(NsboxHookKind kind);
+
+/**
+ * nsbox_spec_annotation - an annotation's value (config.md "Annotations")
+ * Returns: the value, owned by the spec, or NULL when the spec has no such key.
+ */
+NSBOX_PUBLIC const char *nsbox_spec_annotation(const NsboxSpec *spec, const char *key);
 
 #ifdef __cplusplus
 }

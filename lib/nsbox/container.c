@@ -12,9 +12,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -30,14 +32,24 @@ struct NsboxContainer {
         int status;
         int console_fd;      /* the pseudo-terminal's master with process.terminal, else -EBADF */
         NsboxCgroup *cgroup; /* with linux.cgroupsPath; removed when the container is freed */
+        int sync_fd;         /* OCI create: the sync socket, until nsbox_container_release() */
+        bool released;       /* handed over: neither killed nor its cgroup removed by the free */
 };
 
 enum {
-        SYNC_ERROR = 1,   /* child -> parent: setup failed (or exec failed) */
-        SYNC_EXEC = 2,    /* child -> parent: about to exec */
-        SYNC_GO = 3,      /* parent -> child: id maps written, in the cgroup: go on */
-        SYNC_CONSOLE = 4, /* child -> parent: the terminal's master fd (SCM_RIGHTS) */
+        SYNC_ERROR = 1,      /* child -> parent: setup failed (or exec failed) */
+        SYNC_EXEC = 2,       /* child -> parent: about to exec */
+        SYNC_GO = 3,         /* parent -> child: id maps written, in the cgroup: go on */
+        SYNC_CONSOLE = 4,    /* child -> parent: the terminal's master fd (SCM_RIGHTS) */
+        SYNC_HOOKS = 5,      /* child -> parent: mounts done, run prestart/createRuntime hooks */
+        SYNC_HOOKS_DONE = 6, /* parent -> child: done; the state JSON follows the header */
+        SYNC_CREATED = 7,    /* child -> parent: set up, waiting for start (OCI create) */
+        SYNC_DETACH = 8,     /* parent -> child: outlive the caller, wait for start */
+        SYNC_START = 9,      /* start -> init: go; the state JSON follows the header */
 };
+
+/* The largest state JSON passed to hooks over the sync socket. */
+#define SYNC_BLOB_MAX (256 * 1024)
 
 enum {
         SYNC_FLAG_EXEC = 1, /* the error is execve(2)'s */
@@ -191,7 +203,7 @@ static void reset_signals(void)
  * the command sees /dev/pts/N of its own: it becomes the controlling
  * terminal (we are a session leader), stdio and /dev/console; the master goes
  * to the parent over the sync socket. */
-static int setup_terminal(const NsboxSpec *spec, int sync_fd, NsboxError **reterr)
+static int setup_terminal(const NsboxSpec *spec, int sync_fd, bool console, NsboxError **reterr)
 {
         _cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0)
@@ -215,9 +227,11 @@ static int setup_terminal(const NsboxSpec *spec, int sync_fd, NsboxError **reter
                 return nsbox_error_set(reterr, errno, "chown the terminal");
         if (ioctl(slave, TIOCSCTTY, 0) < 0)
                 return nsbox_error_set(reterr, errno, "make the terminal the controlling terminal");
-        int r = nsbox_mount_console(slave, reterr);
-        if (r < 0)
-                return r;
+        if (console) {
+                int r = nsbox_mount_console(slave, reterr);
+                if (r < 0)
+                        return r;
+        }
         for (int fd = 0; fd < 3; fd++)
                 if (dup2(slave, fd) < 0)
                         return nsbox_error_set(reterr, errno, "terminal as fd %d", fd);
@@ -326,6 +340,157 @@ _noreturn_ static void init_main(const NsboxSpec *spec, int sync_fd)
         }
 }
 
+/* linux.sysctl, written through the host's /proc/sys before pivot_root: a
+ * namespaced sysctl file acts on the namespaces of the process that opens it,
+ * and the child is already in the container's. */
+static int apply_sysctl(const NsboxSpec *spec, NsboxError **reterr)
+{
+        for (char **kv = spec->oci.sysctl; kv && *kv; kv++) {
+                const char *eq = strchr(*kv, '=');
+                if (!eq)
+                        continue;
+                char path[512];
+                int n = snprintf(path, sizeof(path), "/proc/sys/%.*s", (int) (eq - *kv), *kv);
+                if (n < 0 || (size_t) n >= sizeof(path))
+                        return nsbox_error_set_message(reterr, EINVAL, "sysctl %.*s: name too long",
+                                                       (int) (eq - *kv), *kv);
+                /* sysctl(8): dots separate levels; a slash stands for a dot
+                 * inside a name (an interface "eth0.1") */
+                for (char *c = path + STRLEN("/proc/sys/"); *c; c++)
+                        *c = *c == '.' ? '/' : *c == '/' ? '.' : *c;
+                int r = write_string_file_at(AT_FDCWD, path, eq + 1);
+                if (r < 0)
+                        return nsbox_error_set(reterr, r, "sysctl %.*s=%s", (int) (eq - *kv), *kv, eq + 1);
+        }
+        return 0;
+}
+
+static ssize_t send_blob(int fd, uint32_t type, const char *text)
+{
+        size_t len = text ? strlen(text) + 1 : 1;
+        if (len > SYNC_BLOB_MAX)
+                return -E2BIG;
+        struct sync_msg h = { .type = type };
+        struct iovec iov[2] = {
+                { .iov_base = &h, .iov_len = offsetof(struct sync_msg, text) },
+                { .iov_base = (void *) (text ? text : ""), .iov_len = len },
+        };
+        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+        return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? negative_errno() : 0;
+}
+
+/* Receives a header plus a NUL-terminated text; *ret_text points into buf. */
+static ssize_t recv_blob(int fd, char *buf, size_t size, uint32_t *ret_type, const char **ret_text)
+{
+        ssize_t n;
+        do
+                n = recv(fd, buf, size - 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < (ssize_t) offsetof(struct sync_msg, text))
+                return n < 0 ? negative_errno() : -EPIPE;
+        buf[n] = 0;
+        struct sync_msg h;
+        memcpy(&h, buf, offsetof(struct sync_msg, text));
+        *ret_type = h.type;
+        *ret_text = buf + offsetof(struct sync_msg, text);
+        return n;
+}
+
+/* Just before pivot_root: devices, then the hooks of the runtime namespace
+ * (run by the parent) and of the container's (run here, where host paths
+ * still resolve). */
+static int before_pivot(const NsboxSetupContext *ctx, int rootfd, NsboxError **reterr)
+{
+        const NsboxSpec *spec = ctx->spec;
+        int r;
+        for (size_t i = 0; i < spec->oci.n_devices; i++) {
+                r = nsbox_mount_create_device(rootfd, &spec->oci.devices[i], ctx->in_userns, reterr);
+                if (r < 0)
+                        return r;
+        }
+        if (!spec->oci.n_hooks[NSBOX_HOOK_PRESTART] && !spec->oci.n_hooks[NSBOX_HOOK_CREATE_RUNTIME] &&
+            !spec->oci.n_hooks[NSBOX_HOOK_CREATE_CONTAINER])
+                return 0;
+        struct sync_msg m = { .type = SYNC_HOOKS };
+        if (send(ctx->sync_fd, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0)
+                return nsbox_error_set(reterr, errno, "sync with the runtime");
+        _cleanup_free_ char *buf = malloc(SYNC_BLOB_MAX + offsetof(struct sync_msg, text) + 1);
+        if (!buf)
+                return -ENOMEM;
+        uint32_t type;
+        const char *state;
+        ssize_t n = recv_blob(ctx->sync_fd, buf, SYNC_BLOB_MAX + offsetof(struct sync_msg, text) + 1, &type,
+                              &state);
+        if (n < 0 || type != SYNC_HOOKS_DONE)
+                _exit(EXIT_FAILURE); /* the parent failed and says why itself */
+        return nsbox_hooks_run(spec, NSBOX_HOOK_CREATE_CONTAINER, state, reterr);
+}
+
+/* OCI create: tell the caller we are ready, outlive it, and wait until
+ * `start` connects to ctx->start_fd. Returns the connection, which from here
+ * on plays the sync socket's part: start sees the exec's success (EOF) or
+ * its error. */
+static int wait_for_start(const NsboxSetupContext *ctx, int sync_fd)
+{
+        struct sync_msg m = { .type = SYNC_CREATED };
+        if (send(sync_fd, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0)
+                _exit(EXIT_FAILURE);
+        ssize_t n;
+        do
+                n = recv(sync_fd, &m, sizeof(m), 0);
+        while (n < 0 && errno == EINTR);
+        if (n < (ssize_t) offsetof(struct sync_msg, text) || m.type != SYNC_DETACH)
+                _exit(EXIT_FAILURE); /* the caller gave up on us */
+        /* the caller exits right after our answer: only then, or it might
+         * exit while the parent-death signal is still armed */
+        (void) prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        m.type = SYNC_DETACH;
+        if (send(sync_fd, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0)
+                _exit(EXIT_FAILURE);
+        safe_close(sync_fd);
+
+        _cleanup_free_ char *buf = malloc(SYNC_BLOB_MAX + offsetof(struct sync_msg, text) + 1);
+        if (!buf)
+                _exit(125);
+        for (;;) {
+                int conn = accept4(ctx->start_fd, NULL, NULL, SOCK_CLOEXEC);
+                if (conn < 0) {
+                        if (errno == EINTR || errno == ECONNABORTED)
+                                continue;
+                        _exit(125);
+                }
+                uint32_t type;
+                const char *state;
+                n = recv_blob(conn, buf, SYNC_BLOB_MAX + offsetof(struct sync_msg, text) + 1, &type, &state);
+                if (n < 0 || type != SYNC_START) {
+                        safe_close(conn);
+                        continue;
+                }
+                safe_close(ctx->start_fd);
+                NsboxError *err = NULL;
+                int r = nsbox_hooks_run(ctx->spec, NSBOX_HOOK_START_CONTAINER, state, &err);
+                if (r < 0) {
+                        child_report(conn, r, 0, err);
+                        _exit(125);
+                }
+                return conn;
+        }
+}
+
+/* close every fd from `from` up except a and b (either may be negative) */
+static void close_all_but(unsigned from, int a, int b)
+{
+        int keep[2] = { a < b ? a : b, a < b ? b : a };
+        for (int i = 0; i < 2; i++) {
+                if (keep[i] < 3)
+                        continue;
+                if ((unsigned) keep[i] > from)
+                        (void) close_range(from, (unsigned) keep[i] - 1, 0);
+                from = (unsigned) keep[i] + 1;
+        }
+        (void) close_range(from, ~0U, 0);
+}
+
 _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int parent_pidfd)
 {
         const NsboxSpec *spec = ctx->spec;
@@ -345,6 +510,10 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
 
         if (ctx->cgroup && (r = nsbox_cgroup_join_self(ctx->cgroup, &err)) < 0)
                 goto fail;
+        /* Nothing of the caller's but stdio goes further: a lock the caller
+         * holds through an fd (flock(2) is per open file) must not be held
+         * by the container once the caller is gone. */
+        close_all_but(3 + spec->ext.preserve_fds, sync_fd, ctx->start_fd);
 
         if (ctx->wait_for_parent) {
                 struct sync_msg m;
@@ -374,6 +543,9 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 goto fail;
         }
         r = become_userns_root(spec, &err);
+        if (r < 0)
+                goto fail;
+        r = apply_sysctl(spec, &err);
         if (r < 0)
                 goto fail;
 
@@ -411,7 +583,7 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 goto fail;
         }
         if (spec->process.terminal) {
-                r = setup_terminal(spec, sync_fd, &err);
+                r = setup_terminal(spec, sync_fd, true, &err);
                 if (r < 0)
                         goto fail;
         }
@@ -433,6 +605,10 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
                 r = nsbox_error_set(&err, errno, "set no_new_privs");
                 goto fail;
         }
+        if (spec->oci.has_personality && personality(spec->oci.personality) < 0) {
+                r = nsbox_error_set(&err, errno, "personality");
+                goto fail;
+        }
 
         /* No fd but 0, 1 and 2 reaches the container (runc CVE-2024-21626):
          * everything else is close-on-exec from here, the sync socket too. */
@@ -443,6 +619,9 @@ _noreturn_ static void child_main(const NsboxSetupContext *ctx, int sync_fd, int
         r = nsbox_harden_preserve_fds(spec->ext.preserve_fds, &err);
         if (r < 0)
                 goto fail;
+        /* OCI create: wait here for start, unfiltered, with everything else done */
+        if (ctx->start_fd >= 0)
+                sync_fd = wait_for_start(ctx, sync_fd);
         /* The last step before exec: from here every syscall is filtered. */
         if (spec->process.no_new_privileges) {
                 r = nsbox_harden_seccomp_load(ctx->hardening, &err);
@@ -480,6 +659,51 @@ static int validate_spec(const NsboxSpec *spec, NsboxError **reterr)
         if (!spec->linux_cfg.namespaces[NSBOX_NS_MNT] || spec->linux_cfg.namespace_paths[NSBOX_NS_MNT])
                 return nsbox_error_set_message(reterr, EINVAL,
                                                "spec: a container needs a new mount namespace");
+        /* a namespace to join must exist and be of its type, checked before
+         * anything is made (ioctl_ns(2) NS_GET_NSTYPE) */
+        for (int t = 0; t < _NSBOX_NS_MAX; t++) {
+                const char *p = spec->linux_cfg.namespace_paths[t];
+                if (!spec->linux_cfg.namespaces[t] || !p)
+                        continue;
+                _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return nsbox_error_set(reterr, errno, "%s namespace '%s'",
+                                               nsbox_ns_type_name((NsboxNsType) t), p);
+                int got = nsbox_ns_fd_get_type(fd);
+                if (got < 0 || got != t)
+                        return nsbox_error_set_message(
+                                reterr, EINVAL, "spec: '%s' is not a %s namespace%s%s", p,
+                                nsbox_ns_type_name((NsboxNsType) t), got >= 0 ? ", but a " : "",
+                                got >= 0 ? nsbox_ns_type_name((NsboxNsType) got) : "");
+        }
+        /* runc's rule: a sysctl must belong to a namespace the container has
+         * of its own, or it would change the host */
+        for (char **kv = spec->oci.sysctl; kv && *kv; kv++) {
+                static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                                   "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                                   "kernel.shmmni", "kernel.shm_rmid_forced" };
+                size_t kl = strcspn(*kv, "=");
+                NsboxNsType need = _NSBOX_NS_INVALID;
+                for (size_t i = 0; i < ELEMENTSOF(ipc); i++)
+                        if (strlen(ipc[i]) == kl && strneq(*kv, ipc[i], kl))
+                                need = NSBOX_NS_IPC;
+                if (strneq(*kv, "fs.mqueue.", STRLEN("fs.mqueue.")))
+                        need = NSBOX_NS_IPC;
+                else if (strneq(*kv, "net.", STRLEN("net.")))
+                        need = NSBOX_NS_NET;
+                else if (strneq(*kv, "kernel.hostname=", STRLEN("kernel.hostname=")) ||
+                         strneq(*kv, "kernel.domainname=", STRLEN("kernel.domainname=")))
+                        need = NSBOX_NS_UTS;
+                if (need == _NSBOX_NS_INVALID)
+                        return nsbox_error_set_message(reterr, EINVAL,
+                                                       "spec: sysctl %.*s is not namespaced: it would "
+                                                       "change the host",
+                                                       (int) kl, *kv);
+                if (!spec->linux_cfg.namespaces[need] || spec->linux_cfg.namespace_paths[need])
+                        return nsbox_error_set_message(reterr, EINVAL,
+                                                       "spec: sysctl %.*s needs a new %s namespace",
+                                                       (int) kl, *kv, nsbox_ns_type_name(need));
+        }
         return 0;
 }
 
@@ -545,7 +769,120 @@ static int wait_child_gone(int pidfd, siginfo_t *si)
         }
 }
 
+/* Time offsets must be written before any process enters the new time
+ * namespace (time_namespaces(7)), and a child cloned with CLONE_NEWTIME is in
+ * it at once. So the caller makes it for its children only (unshare(2)),
+ * writes the offsets, clones, and goes back: *ret_saved is the caller's own
+ * time_for_children namespace to return to with restore_time_ns(). */
+static int prepare_time_ns(const NsboxSpec *spec, int *ret_saved, NsboxError **reterr)
+{
+        _cleanup_close_ int saved = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+        if (saved < 0)
+                return nsbox_error_set(reterr, errno, "open /proc/self/ns/time_for_children");
+        if (unshare(CLONE_NEWTIME) < 0)
+                return nsbox_error_set(reterr, errno, "new time namespace");
+        char buf[128];
+        snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+                 (long long) spec->oci.monotonic_secs, spec->oci.monotonic_nsecs,
+                 (long long) spec->oci.boottime_secs, spec->oci.boottime_nsecs);
+        int r = write_string_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf);
+        if (r < 0) {
+                (void) setns(saved, CLONE_NEWTIME);
+                return nsbox_error_set(reterr, r, "time offsets");
+        }
+        *ret_saved = TAKE_FD(saved);
+        return 0;
+}
+
+static void restore_time_ns(int *saved)
+{
+        if (*saved >= 0)
+                (void) setns(*saved, CLONE_NEWTIME);
+        *saved = safe_close(*saved);
+}
+
+/* The parent's side of the sync protocol, until the child has exec'd (EOF
+ * after SYNC_EXEC), is waiting for start (SYNC_CREATED) or failed. */
+static int parent_sync(NsboxContainer *c, int sync_parent, const NsboxSpec *spec,
+                       const NsboxCreateOptions *opts, bool *ret_created, NsboxError **reterr)
+{
+        bool exec_announced = false;
+        int r;
+        *ret_created = false;
+        for (;;) {
+                struct sync_msg m;
+                int fd = -EBADF;
+                ssize_t n = recv_sync(sync_parent, &m, &fd);
+                if (fd >= 0) {
+                        if (m.type == SYNC_CONSOLE && n >= (ssize_t) offsetof(struct sync_msg, text) &&
+                            c->console_fd < 0)
+                                c->console_fd = fd;
+                        else
+                                safe_close(fd);
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return nsbox_error_set(reterr, errno, "sync with container");
+                if (n == 0)
+                        break;
+                if (n < (ssize_t) offsetof(struct sync_msg, text))
+                        continue;
+                if (m.type == SYNC_EXEC) {
+                        exec_announced = true;
+                        continue;
+                }
+                if (m.type == SYNC_CREATED) {
+                        *ret_created = true;
+                        return 0;
+                }
+                if (m.type == SYNC_HOOKS) {
+                        _cleanup_free_ char *state = NULL;
+                        const char *id = opts && opts->id ? opts->id : "";
+                        const char *bundle = opts && opts->bundle ? opts->bundle : "";
+                        r = nsbox_oci_state_json(spec, id, "creating", c->pid, bundle, &state);
+                        if (r < 0)
+                                return r;
+                        r = nsbox_hooks_run(spec, NSBOX_HOOK_PRESTART, state, reterr);
+                        if (r < 0)
+                                return r;
+                        r = nsbox_hooks_run(spec, NSBOX_HOOK_CREATE_RUNTIME, state, reterr);
+                        if (r < 0)
+                                return r;
+                        r = (int) send_blob(sync_parent, SYNC_HOOKS_DONE, state);
+                        if (r < 0)
+                                return nsbox_error_set(reterr, r, "sync with container");
+                        continue;
+                }
+                if (m.type == SYNC_ERROR) {
+                        m.text[sizeof(m.text) - 1] = 0;
+                        int code = m.code > 0 ? m.code : EIO;
+                        if (m.flags & SYNC_FLAG_EXEC)
+                                return nsbox_error_set_message(reterr, code, EXEC_MARK "%s", m.text);
+                        return nsbox_error_set_message(reterr, code, "%s", m.text);
+                }
+        }
+        if (!exec_announced) {
+                /* EOF without a word: the child died during setup. */
+                siginfo_t si;
+                wait_child_gone(c->pidfd, &si);
+                c->reaped = true;
+                if (si.si_code == CLD_EXITED)
+                        return nsbox_error_set_message(reterr, EIO, "container setup ended with status %d",
+                                                       si.si_status);
+                return nsbox_error_set_message(reterr, EIO, "container setup killed by signal %d (%s)",
+                                               si.si_status, strsignal(si.si_status));
+        }
+        return 0;
+}
+
 int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxError **reterr)
+{
+        return nsbox_container_create(spec, NULL, ret, reterr);
+}
+
+int nsbox_container_create(const NsboxSpec *spec, const NsboxCreateOptions *opts, NsboxContainer **ret,
+                           NsboxError **reterr)
 {
         int r = validate_spec(spec, reterr);
         if (r < 0)
@@ -562,11 +899,15 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         r = nsbox_harden_prepare(spec, &hardening, reterr);
         if (r < 0)
                 return r;
+
         NsboxSetupContext ctx = {
                 .hardening = &hardening,
                 .spec = spec,
                 .stage_dir = stage,
                 .in_userns = spec->linux_cfg.namespaces[NSBOX_NS_USER] || geteuid() != 0,
+                .before_pivot = before_pivot,
+                .sync_fd = -EBADF, /* set once the socket exists */
+                .start_fd = opts && opts->start_fd >= 0 ? opts->start_fd : -EBADF,
         };
 
         uint64_t flags = CLONE_PIDFD;
@@ -609,6 +950,15 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         _cleanup_close_ int sync_parent = sv[0];
         _cleanup_close_ int sync_child = sv[1];
 
+
+        _cleanup_close_ int saved_time_ns = -EBADF;
+        if ((flags & CLONE_NEWTIME) && spec->oci.has_time_offsets) {
+                r = prepare_time_ns(spec, &saved_time_ns, reterr);
+                if (r < 0)
+                        return r;
+                flags &= ~(uint64_t) CLONE_NEWTIME;
+        }
+
         int pidfd = -1;
         struct clone_args args = {
                 .flags = flags,
@@ -622,12 +972,16 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         /* Make sure stdio buffers are empty so nothing is written twice. */
         fflush(NULL);
         pid_t pid = sys_clone3(&args, sizeof(args));
-        if (pid < 0)
-                return nsbox_error_set(reterr, errno, "clone3 into new namespaces");
+        if (pid < 0) {
+                int e = errno;
+                restore_time_ns(&saved_time_ns);
+                return nsbox_error_set(reterr, e, "clone3 into new namespaces");
+        }
         if (pid == 0) {
                 safe_close(sync_parent);
                 child_main(&ctx, sync_child, parent_pidfd);
         }
+        restore_time_ns(&saved_time_ns);
         sync_child = safe_close(sync_child);
 
         /* From here the child exists: every failure kills and reaps it. */
@@ -643,6 +997,7 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         c->pidfd = pidfd;
         c->console_fd = -EBADF;
         c->cgroup = TAKE_PTR(cg);
+        c->sync_fd = -EBADF;
 
         if (c->cgroup && (r = self_join ? nsbox_cgroup_attach_others(c->cgroup, pid, cgroup_fd >= 0, reterr)
                                         : nsbox_cgroup_attach(c->cgroup, pid, cgroup_fd >= 0, reterr)) < 0)
@@ -655,70 +1010,331 @@ int nsbox_container_start(const NsboxSpec *spec, NsboxContainer **ret, NsboxErro
         if (ctx.wait_for_parent) {
                 struct sync_msg m = { .type = SYNC_GO };
                 if (send(sync_parent, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0) {
-                        /* the child is gone: say how it ended, not EPIPE */
-                        if (errno == EPIPE || errno == ECONNRESET)
-                                goto died;
-                        r = nsbox_error_set(reterr, errno, "sync with container");
-                        goto fail;
+                        /* the child is gone: parent_sync() says how it
+                         * ended, not EPIPE */
+                        if (errno != EPIPE && errno != ECONNRESET) {
+                                r = nsbox_error_set(reterr, errno, "sync with container");
+                                goto fail;
+                        }
                 }
         }
 
-        bool exec_announced = false;
-        for (;;) {
-                struct sync_msg m;
-                int fd = -EBADF;
-                ssize_t n = recv_sync(sync_parent, &m, &fd);
-                if (fd >= 0) {
-                        if (m.type == SYNC_CONSOLE && n >= (ssize_t) offsetof(struct sync_msg, text) &&
-                            c->console_fd < 0)
-                                c->console_fd = fd;
-                        else
-                                safe_close(fd);
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = nsbox_error_set(reterr, errno, "sync with container");
-                        goto fail;
-                }
-                if (n == 0)
-                        break;
-                if (n < (ssize_t) offsetof(struct sync_msg, text))
-                        continue;
-                if (m.type == SYNC_EXEC) {
-                        exec_announced = true;
-                        continue;
-                }
-                if (m.type == SYNC_ERROR) {
-                        m.text[sizeof(m.text) - 1] = 0;
-                        int code = m.code > 0 ? m.code : EIO;
-                        if (m.flags & SYNC_FLAG_EXEC)
-                                r = nsbox_error_set_message(reterr, code, EXEC_MARK "%s", m.text);
-                        else
-                                r = nsbox_error_set_message(reterr, code, "%s", m.text);
-                        goto fail;
-                }
-        }
-        if (!exec_announced) {
-                /* EOF without a word: the child died during setup. */
-        died:;
-                siginfo_t si;
-                wait_child_gone(c->pidfd, &si);
-                c->reaped = true;
-                if (si.si_code == CLD_EXITED)
-                        r = nsbox_error_set_message(reterr, EIO, "container setup ended with status %d",
-                                                    si.si_status);
-                else
-                        r = nsbox_error_set_message(reterr, EIO, "container setup killed by signal %d (%s)",
-                                                    si.si_status, strsignal(si.si_status));
+        bool created;
+        r = parent_sync(c, sync_parent, spec, opts, &created, reterr);
+        if (r < 0)
+                goto fail;
+        if (ctx.start_fd >= 0 && !created) {
+                r = nsbox_error_set_message(reterr, EIO, "container exec'd without waiting for start");
                 goto fail;
         }
+        if (created)
+                c->sync_fd = TAKE_FD(sync_parent);
 
         *ret = c;
         return 0;
 fail:
         nsbox_container_free(c);
         return r;
+}
+
+int nsbox_container_release(NsboxContainer *c)
+{
+        int r = 0;
+        if (!c)
+                return 0;
+        if (c->sync_fd >= 0) {
+                struct sync_msg m = { .type = SYNC_DETACH };
+                ssize_t n;
+                if (send(c->sync_fd, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0)
+                        r = negative_errno();
+                /* the init's answer: its parent-death signal is off */
+                else {
+                        do
+                                n = recv(c->sync_fd, &m, sizeof(m), 0);
+                        while (n < 0 && errno == EINTR);
+                        if (n < (ssize_t) offsetof(struct sync_msg, text) || m.type != SYNC_DETACH)
+                                r = n < 0 ? negative_errno() : -EPIPE;
+                }
+        }
+        if (r < 0) {
+                nsbox_container_free(c);
+                return r;
+        }
+        c->reaped = c->released = true; /* not ours to kill any more */
+        nsbox_container_free(c);
+        return 0;
+}
+
+int nsbox_container_start_created(const char *socket_path, const char *state, NsboxError **reterr)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(socket_path) >= sizeof(sa.sun_path))
+                return nsbox_error_set_message(reterr, ENAMETOOLONG, "start socket '%s': path too long",
+                                               socket_path);
+        strcpy(sa.sun_path, socket_path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return nsbox_error_set(reterr, errno, "socket");
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return nsbox_error_set(reterr, errno, "connect to the container's init");
+        int r = (int) send_blob(fd, SYNC_START, state);
+        if (r < 0)
+                return nsbox_error_set(reterr, r, "send start to the container's init");
+        bool exec_announced = false;
+        for (;;) {
+                struct sync_msg m;
+                ssize_t n = recv(fd, &m, sizeof(m), 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return nsbox_error_set(reterr, errno, "wait for the container's init");
+                if (n == 0)
+                        break;
+                if (n < (ssize_t) offsetof(struct sync_msg, text))
+                        continue;
+                if (m.type == SYNC_EXEC)
+                        exec_announced = true;
+                else if (m.type == SYNC_ERROR) {
+                        m.text[sizeof(m.text) - 1] = 0;
+                        int code = m.code > 0 ? m.code : EIO;
+                        if (m.flags & SYNC_FLAG_EXEC)
+                                return nsbox_error_set_message(reterr, code, EXEC_MARK "%s", m.text);
+                        return nsbox_error_set_message(reterr, code, "%s", m.text);
+                }
+        }
+        if (!exec_announced)
+                return nsbox_error_set_message(reterr, EIO, "the container's init ended before its exec");
+        return 0;
+}
+
+/* ---- exec: a new process in a running container ---- */
+
+/* Moves the caller into the cgroups of pid in every hierarchy: the lines of
+ * /proc/PID/cgroup ("ID:controllers:path") matched with the cgroup mounts of
+ * /proc/self/mountinfo (cgroups(7)). */
+static int join_cgroups_of(pid_t pid, NsboxError **reterr)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+        _cleanup_fclose_ FILE *cg = fopen(path, "re");
+        if (!cg)
+                return nsbox_error_set(reterr, errno, "read %s", path);
+        _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+        if (!mi)
+                return nsbox_error_set(reterr, errno, "read /proc/self/mountinfo");
+        char line[4096], mline[4096];
+        while (fgets(line, sizeof(line), cg)) {
+                line[strcspn(line, "\n")] = 0;
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                *c2 = 0;
+                const char *ctrls = c1 + 1, *cpath = c2 + 1;
+                bool v2 = !*ctrls;
+                char mnt[1024] = "";
+                rewind(mi);
+                while (fgets(mline, sizeof(mline), mi)) {
+                        /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS */
+                        char root[1024], mp[1024], fstype[64], super[1024];
+                        char *dash = strstr(mline, " - ");
+                        if (!dash || sscanf(mline, "%*s %*s %*s %1023s %1023s", root, mp) != 2 ||
+                            sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2 || !streq(root, "/"))
+                                continue;
+                        if (v2 ? !streq(fstype, "cgroup2") : !streq(fstype, "cgroup"))
+                                continue;
+                        if (!v2) {
+                                /* every controller of the line among the super options */
+                                bool all = true;
+                                _cleanup_free_ char *dup = strdup(ctrls);
+                                if (!dup)
+                                        return -ENOMEM;
+                                char *save = NULL;
+                                for (char *t = strtok_r(dup, ",", &save); t;
+                                     t = strtok_r(NULL, ",", &save)) {
+                                        char padded[1100], want[128];
+                                        snprintf(padded, sizeof(padded), ",%s,", super);
+                                        snprintf(want, sizeof(want), ",%s,", t);
+                                        if (!strstr(padded, want))
+                                                all = false;
+                                }
+                                if (!all)
+                                        continue;
+                        }
+                        snprintf(mnt, sizeof(mnt), "%s", mp);
+                        break;
+                }
+                if (!*mnt)
+                        continue; /* a hierarchy that is not mounted here */
+                char procs[3000];
+                snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mnt, streq(cpath, "/") ? "" : cpath);
+                int r = write_string_file_at(AT_FDCWD, procs, "0");
+                if (r < 0)
+                        return nsbox_error_set(reterr, r, "join cgroup %s", procs);
+        }
+        return 0;
+}
+
+_noreturn_ static void exec_child_main(const NsboxSpec *spec, int target_pidfd, pid_t target, int ns_flags,
+                                       bool detach, int sync_fd, int parent_pidfd)
+{
+        NsboxError *err = NULL;
+        int r;
+        if (!detach) {
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+                        r = nsbox_error_set(&err, errno, "set parent-death signal");
+                        goto fail;
+                }
+                struct pollfd pfd = { .fd = parent_pidfd, .events = POLLIN };
+                if (poll(&pfd, 1, 0) != 0)
+                        _exit(EXIT_FAILURE);
+        }
+        safe_close(parent_pidfd);
+        r = join_cgroups_of(target, &err);
+        if (r < 0)
+                goto fail;
+        if (ns_flags && setns(target_pidfd, ns_flags) < 0) {
+                r = nsbox_error_set(&err, errno, "join the container's namespaces");
+                goto fail;
+        }
+        safe_close(target_pidfd);
+        const char *cwd = spec->process.cwd ? spec->process.cwd : "/";
+        if (chdir(cwd) < 0) {
+                r = nsbox_error_set(&err, errno, "workdir '%s'", cwd);
+                goto fail;
+        }
+        if (setsid() < 0) {
+                r = nsbox_error_set(&err, errno, "setsid");
+                goto fail;
+        }
+        if (spec->process.terminal) {
+                r = setup_terminal(spec, sync_fd, false, &err);
+                if (r < 0)
+                        goto fail;
+        }
+        r = set_user(spec, &err);
+        if (r < 0)
+                goto fail;
+        r = nsbox_caps_apply(spec, &err);
+        if (r < 0)
+                goto fail;
+        if (spec->process.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                r = nsbox_error_set(&err, errno, "set no_new_privs");
+                goto fail;
+        }
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+                r = nsbox_error_set(&err, errno, "close fds");
+                goto fail;
+        }
+        exec_process(spec, sync_fd);
+fail:
+        child_report(sync_fd, r, 0, err);
+        _exit(125);
+}
+
+static int ns_differs(pid_t target, const char *name)
+{
+        char path[64];
+        struct stat a, b;
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", target, name);
+        if (stat(path, &a) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+        if (stat(path, &b) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+int nsbox_container_exec(pid_t target, const NsboxSpec *spec, const NsboxExecOptions *opts,
+                         NsboxContainer **ret, NsboxError **reterr)
+{
+        if (!spec->process.args || !spec->process.args[0] || !*spec->process.args[0])
+                return nsbox_error_set_message(reterr, EINVAL, "spec: process.args is empty");
+        bool detach = opts && opts->detach;
+        _cleanup_close_ int tpidfd = sys_pidfd_open(target, 0);
+        if (tpidfd < 0)
+                return nsbox_error_set(reterr, errno, "container init %d", target);
+
+        static const struct {
+                const char *name;
+                int flag;
+        } nss[] = {
+                { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },    { "net", CLONE_NEWNET },
+                { "uts", CLONE_NEWUTS },   { "ipc", CLONE_NEWIPC },   { "cgroup", CLONE_NEWCGROUP },
+                { "pid", CLONE_NEWPID },   { "time", CLONE_NEWTIME },
+        };
+        int child_flags = 0, parent_flags = 0;
+        for (size_t i = 0; i < ELEMENTSOF(nss); i++) {
+                int d = ns_differs(target, nss[i].name);
+                if (d < 0)
+                        return nsbox_error_set(reterr, d, "container init %d: %s namespace", target,
+                                               nss[i].name);
+                if (!d)
+                        continue;
+                /* pid and time namespaces are entered by children only: the
+                 * caller switches its *_for_children, clones, and switches back */
+                if (nss[i].flag == CLONE_NEWPID || nss[i].flag == CLONE_NEWTIME)
+                        parent_flags |= nss[i].flag;
+                else
+                        child_flags |= nss[i].flag;
+        }
+
+        _cleanup_close_ int parent_pidfd = sys_pidfd_open(getpid(), 0);
+        if (parent_pidfd < 0)
+                return nsbox_error_set(reterr, errno, "pidfd_open");
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return nsbox_error_set(reterr, errno, "socketpair");
+        _cleanup_close_ int sync_parent = sv[0];
+        _cleanup_close_ int sync_child = sv[1];
+
+        _cleanup_close_ int saved_pid = -EBADF, saved_time = -EBADF;
+        if (parent_flags) {
+                saved_pid = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+                saved_time = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+                if (saved_pid < 0 || saved_time < 0)
+                        return nsbox_error_set(reterr, errno, "open /proc/self/ns");
+                if (setns(tpidfd, parent_flags) < 0)
+                        return nsbox_error_set(reterr, errno, "enter the container's pid namespace");
+        }
+        int pidfd = -1;
+        struct clone_args args = { .flags = CLONE_PIDFD,
+                                   .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                                   .exit_signal = SIGCHLD };
+        fflush(NULL);
+        pid_t pid = sys_clone3(&args, sizeof(args));
+        int clone_errno = errno;
+        if (pid == 0) {
+                safe_close(sync_parent);
+                exec_child_main(spec, tpidfd, target, child_flags, detach, sync_child, parent_pidfd);
+        }
+        if (parent_flags) {
+                (void) setns(saved_pid, CLONE_NEWPID);
+                (void) setns(saved_time, CLONE_NEWTIME);
+        }
+        if (pid < 0)
+                return nsbox_error_set(reterr, clone_errno, "clone3");
+        sync_child = safe_close(sync_child);
+
+        NsboxContainer *c = calloc(1, sizeof(*c));
+        if (!c) {
+                sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+                siginfo_t si;
+                wait_child_gone(pidfd, &si);
+                safe_close(pidfd);
+                return -ENOMEM;
+        }
+        c->pid = pid;
+        c->pidfd = pidfd;
+        c->console_fd = -EBADF;
+        c->sync_fd = -EBADF;
+        bool created;
+        int r = parent_sync(c, sync_parent, spec, NULL, &created, reterr);
+        if (r < 0) {
+                nsbox_container_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
 }
 
 bool nsbox_container_exec_failed(const NsboxError *err)
@@ -781,7 +1397,12 @@ void nsbox_container_free(NsboxContainer *c)
         safe_close(c->pidfd);
         safe_close(c->console_fd);
         /* after the reap: what is left in the cgroup dies with the pid
-         * namespace, or is killed, before the directories go */
-        (void) nsbox_cgroup_destroy(c->cgroup, NULL);
+         * namespace, or is killed, before the directories go; a released
+         * container keeps it (nsbox_container_release()) */
+        if (c->released)
+                nsbox_cgroup_free(c->cgroup);
+        else
+                (void) nsbox_cgroup_destroy(c->cgroup, NULL);
+        safe_close(c->sync_fd);
         free(c);
 }

@@ -27,6 +27,12 @@ typedef struct NsboxSetupContext {
         /* the container's cgroup: the child joins its v1 hierarchies itself
          * (nsbox_cgroup_join_self), first thing after clone */
         const NsboxCgroup *cgroup;
+        /* called in the child by nsbox_mount_setup_rootfs() when every mount is
+         * in place under rootfd, just before pivot_root: devices and the
+         * prestart/createRuntime/createContainer hooks (may be NULL) */
+        int (*before_pivot)(const struct NsboxSetupContext *ctx, int rootfd, NsboxError **reterr);
+        int sync_fd;  /* the child's end of the sync socket */
+        int start_fd; /* OCI create: the listening socket start connects to; else -EBADF */
 } NsboxSetupContext;
 
 /**
@@ -145,3 +151,21 @@ int nsbox_cgroup_join_self(const NsboxCgroup *cg, NsboxError **reterr);
  */
 int nsbox_cgroup_attach_others(NsboxCgroup *cg, pid_t pid, bool joined_by_clone, NsboxError **reterr);
 bool nsbox_cgroup_others_need_attach(const NsboxCgroup *cg, bool joined_by_clone);
+/* spec-oci.c: the OCI-only parts of config.json, called by spec.c. */
+typedef struct json_t json_t;
+/** nsbox_spec_parse_oci - hooks, annotations, linux.devices, sysctl,
+ * timeOffsets, personality; checks maskedPaths/readonlyPaths are absolute.
+ * Returns: 0, -EINVAL (reterr set), -ENOMEM. */
+int nsbox_spec_parse_oci(NsboxSpec *s, json_t *root, NsboxError **reterr);
+/** nsbox_spec_oci_to_json - add the same fields to a config.json object. */
+void nsbox_spec_oci_to_json(const NsboxSpec *s, json_t *root);
+/** nsbox_spec_free_oci - free spec->oci's contents. */
+void nsbox_spec_free_oci(NsboxSpec *s);
+
+/**
+ * nsbox_mount_create_device - create a linux.devices entry under rootfd
+ * (mknod(2); in a user namespace, a bind mount of the same host device).
+ * Runs in the child before pivot_root.
+ * Returns: 0 or -errno (with reterr set).
+ */
+int nsbox_mount_create_device(int rootfd, const NsboxDevice *d, bool in_userns, NsboxError **reterr);

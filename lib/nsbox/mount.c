@@ -492,6 +492,60 @@ static int bind_generated_files(const NsboxSetupContext *ctx, int stagefd, int r
         return 0;
 }
 
+/* ---- linux.devices (config-linux.md "Devices") ---- */
+
+int nsbox_mount_create_device(int rootfd, const NsboxDevice *d, bool in_userns, NsboxError **reterr)
+{
+        _cleanup_free_ char *dir = strdup(d->path);
+        if (!dir)
+                return -ENOMEM;
+        char *slash = strrchr(dir, '/');
+        const char *name = slash + 1;
+        *slash = 0;
+        if (!*name)
+                return nsbox_error_set_message(reterr, EINVAL, "device %s: no file name", d->path);
+        _cleanup_close_ int dpath = make_target_in_root(rootfd, *dir ? dir : "/", false);
+        if (dpath < 0)
+                return nsbox_error_set(reterr, dpath, "device %s: parent directory", d->path);
+        _cleanup_close_ int pdir = openat(dpath, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pdir < 0)
+                return nsbox_error_set(reterr, errno, "device %s: parent directory", d->path);
+        /* a default device (/dev/null, ...) or a file of the image gives way */
+        if (unlinkat(pdir, name, 0) < 0 && errno != ENOENT)
+                return nsbox_error_set(reterr, errno, "device %s: remove what is there", d->path);
+        mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+        if (!in_userns || d->type == 'p') {
+                if (mknodat(pdir, name, type | (d->file_mode & 07777), makedev(d->major, d->minor)) < 0)
+                        return nsbox_error_set(reterr, errno, "mknod %s", d->path);
+        } else {
+                /* mknod is refused in a user namespace: bind the host's node,
+                 * which must be the same device */
+                struct stat st;
+                if (stat(d->path, &st) < 0 || (st.st_mode & S_IFMT) != type ||
+                    st.st_rdev != makedev(d->major, d->minor))
+                        return nsbox_error_set_message(reterr, EPERM,
+                                                       "device %s: cannot be created in a user namespace "
+                                                       "and the host has no such device to bind",
+                                                       d->path);
+                _cleanup_close_ int f =
+                        openat(pdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (f < 0)
+                        return nsbox_error_set(reterr, errno, "device %s", d->path);
+                _cleanup_close_ int t = openat(pdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                int r = t < 0 ? negative_errno() : bind_mount_fd(AT_FDCWD, d->path, t, false, 0, 0);
+                if (r < 0)
+                        return nsbox_error_set(reterr, r, "bind device %s", d->path);
+                return 0;
+        }
+        /* mknod honours the umask */
+        if (fchmodat(pdir, name, d->file_mode & 07777, 0) < 0)
+                return nsbox_error_set(reterr, errno, "chmod %s", d->path);
+        if (fchownat(pdir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)
+                return nsbox_error_set(reterr, errno, "chown %s", d->path);
+        return 0;
+}
+
+/* ---- masked and read-only paths (after pivot_root) ---- */
 /* ---- masked and read-only paths ---- */
 
 /* Masking /proc/kcore is only worth something if /proc is the procfs we
@@ -665,6 +719,12 @@ int nsbox_mount_setup_rootfs(const NsboxSetupContext *ctx, NsboxError **reterr)
         r = apply_masked_paths(spec, rootfd, reterr);
         if (r < 0)
                 return r;
+
+        if (ctx->before_pivot) {
+                r = ctx->before_pivot(ctx, rootfd, reterr);
+                if (r < 0)
+                        return r;
+        }
 
         /* pivot_root(".", "."): the old root ends up on top of the new one and
          * is detached right away; a bare chroot could be escaped. */

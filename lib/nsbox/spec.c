@@ -80,6 +80,7 @@ void nsbox_spec_free(NsboxSpec *s)
                 free(s->ext.files[i].content);
         }
         free(s->ext.files);
+        nsbox_spec_free_oci(s);
         free(s);
 }
 
@@ -453,6 +454,7 @@ int nsbox_spec_to_json(const NsboxSpec *s, char **ret)
                 json_object_set_new(root, "annotations", ann);
         else
                 json_decref(ann);
+        nsbox_spec_oci_to_json(s, root);
 
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(root);
@@ -1018,6 +1020,8 @@ int nsbox_spec_from_json(const char *text, NsboxSpec **ret, NsboxError **reterr)
                                 goto fail;
                 }
         }
+        if ((r = nsbox_spec_parse_oci(s, root, reterr)) < 0)
+                goto fail;
         json_decref(root);
         *ret = s;
         return 0;
