@@ -29,3 +29,5 @@ int cmd_unshare(int argc, char **argv);
 int cmd_nsenter(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+/* nsbox-oci: the OCI runtime, dispatched by argv[0] (oci.c) */
+int cmd_oci(int argc, char **argv);

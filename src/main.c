@@ -39,6 +39,9 @@ int main(int argc, char **argv)
         const char *base = strrchr(self, '/');
         base = base ? base + 1 : self;
 
+        /* argv[0] dispatch: the OCI runtime's name speaks runc's command line */
+        if (streq(base, "nsbox-oci"))
+                return cmd_oci(argc, argv);
         /* argv[0] dispatch: the util-linux names behave exactly as those tools. */
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (!own_command(commands[i].name) && streq(base, commands[i].name)) {

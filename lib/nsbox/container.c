@@ -949,7 +949,7 @@ int nsbox_container_create(const NsboxSpec *spec, const NsboxCreateOptions *opts
                 return nsbox_error_set(reterr, errno, "socketpair");
         _cleanup_close_ int sync_parent = sv[0];
         _cleanup_close_ int sync_child = sv[1];
-
+        ctx.sync_fd = sync_child;
 
         _cleanup_close_ int saved_time_ns = -EBADF;
         if ((flags & CLONE_NEWTIME) && spec->oci.has_time_offsets) {
