@@ -241,6 +241,53 @@ static int apply(const char *path, json_t *res, NsboxError **reterr)
                                 return r;
                 }
         }
+        /* the device cgroup (v1 devices.allow/deny; cgroup-v1/devices.rst),
+         * rules in order as the spec lists them */
+        json_t *devs = json_object_get(res, "devices");
+        if (devs && !json_is_array(devs))
+                return nsbox_error_set_message(reterr, EINVAL, "linux.resources.devices: expected an array");
+        if (devs && json_array_size(devs) > 0 && (h = find("devices"))) {
+                size_t i;
+                json_t *e;
+                dir_of(h, path, d, sizeof(d));
+                json_array_foreach (devs, i, e) {
+                        json_t *al = json_object_get(e, "allow"), *ty = json_object_get(e, "type"),
+                               *ma = json_object_get(e, "major"), *mi = json_object_get(e, "minor"),
+                               *ac = json_object_get(e, "access");
+                        const char *t = json_is_string(ty) ? json_string_value(ty) : "a";
+                        const char *acc = json_is_string(ac) ? json_string_value(ac) : "rwm";
+                        if (!json_is_boolean(al) || strlen(t) != 1 || !strchr("acb", t[0]) ||
+                            strspn(acc, "rwm") != strlen(acc) || !*acc || (ma && !json_is_integer(ma)) ||
+                            (mi && !json_is_integer(mi)))
+                                return nsbox_error_set_message(reterr, EINVAL,
+                                                               "linux.resources.devices: entry %zu is not a "
+                                                               "device rule",
+                                                               i);
+                        char rule[96], mj[24] = "*", mn[24] = "*";
+                        if (ma && json_integer_value(ma) >= 0)
+                                snprintf(mj, sizeof(mj), "%lld", (long long) json_integer_value(ma));
+                        if (mi && json_integer_value(mi) >= 0)
+                                snprintf(mn, sizeof(mn), "%lld", (long long) json_integer_value(mi));
+                        if (t[0] == 'a')
+                                snprintf(rule, sizeof(rule), "a");
+                        else
+                                snprintf(rule, sizeof(rule), "%c %s:%s %s", t[0], mj, mn, acc);
+                        if ((r = write_file(d, json_is_true(al) ? "devices.allow" : "devices.deny", rule,
+                                            reterr)) < 0)
+                                return r;
+                }
+                /* what runc always allows after the spec's rules (engines send
+                 * only "deny all" and rely on it): mknod of any node, and the
+                 * default devices of config-linux.md, /dev/console, ptmx, pts
+                 * and tun */
+                static const char *const defaults[] = {
+                        "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
+                        "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+                };
+                for (size_t k = 0; k < ELEMENTSOF(defaults); k++)
+                        if ((r = write_file(d, "devices.allow", defaults[k], reterr)) < 0)
+                                return r;
+        }
         json_t *c = json_object_get(res, "cpu");
         static const struct {
                 const char *key, *file;

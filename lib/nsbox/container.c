@@ -430,8 +430,48 @@ static int before_pivot(const NsboxSetupContext *ctx, int rootfd, NsboxError **r
  * `start` connects to ctx->start_fd. Returns the connection, which from here
  * on plays the sync socket's part: start sees the exec's success (EOF) or
  * its error. */
+/* Whether args[0] names an executable regular file in the container, looked
+ * up in the container's PATH as exec_command() will: runc checks this in
+ * create, and engines map its "not found" to 127. */
+static int check_command(char **args, char **env)
+{
+        const char *cmd = args[0];
+        struct stat st;
+        if (strchr(cmd, '/'))
+                return stat(cmd, &st) < 0      ? negative_errno()
+                       : !S_ISREG(st.st_mode)  ? -EACCES
+                       : access(cmd, X_OK) < 0 ? negative_errno()
+                                               : 0;
+        const char *path = env_get(env, "PATH");
+        if (!path)
+                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        int result = -ENOENT;
+        for (const char *p = path;;) {
+                const char *colon = strchrnul(p, ':');
+                char full[4096];
+                int len = snprintf(full, sizeof(full), "%.*s%s%s", (int) (colon - p), p,
+                                   colon == p ? "" : "/", cmd);
+                if (len > 0 && (size_t) len < sizeof(full) && stat(full, &st) == 0) {
+                        if (S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+                                return 0;
+                        result = -EACCES;
+                }
+                if (!*colon)
+                        break;
+                p = colon + 1;
+        }
+        return result;
+}
+
 static int wait_for_start(const NsboxSetupContext *ctx, int sync_fd)
 {
+        int r = check_command(ctx->spec->process.args, ctx->spec->process.env);
+        if (r < 0) {
+                NsboxError *err = NULL;
+                nsbox_error_set(&err, r, "exec '%s'", ctx->spec->process.args[0]);
+                child_report(sync_fd, r, SYNC_FLAG_EXEC, err);
+                _exit(r == -ENOENT ? 127 : 126);
+        }
         struct sync_msg m = { .type = SYNC_CREATED };
         if (send(sync_fd, &m, offsetof(struct sync_msg, text), MSG_NOSIGNAL) < 0)
                 _exit(EXIT_FAILURE);
@@ -468,7 +508,7 @@ static int wait_for_start(const NsboxSetupContext *ctx, int sync_fd)
                 }
                 safe_close(ctx->start_fd);
                 NsboxError *err = NULL;
-                int r = nsbox_hooks_run(ctx->spec, NSBOX_HOOK_START_CONTAINER, state, &err);
+                r = nsbox_hooks_run(ctx->spec, NSBOX_HOOK_START_CONTAINER, state, &err);
                 if (r < 0) {
                         child_report(conn, r, 0, err);
                         _exit(125);

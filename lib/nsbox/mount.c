@@ -315,6 +315,82 @@ static bool is_bind(const NsboxMount *m, const MountOptions *o)
         return o->bind || (m->type && streq(m->type, "bind"));
 }
 
+/* A "cgroup" mount (cgroup v1, what engines ask for on v1 and hybrid hosts):
+ * a tmpfs with, for each hierarchy mounted on the host's /sys/fs/cgroup, the
+ * container's own cgroup bound at its name, as runc does. The child is in
+ * its cgroups already; /proc/self/cgroup names them. */
+static int mount_cgroup_v1(int rootfd, int target, const NsboxMount *m, const MountOptions *o,
+                           NsboxError **reterr)
+{
+        char p[64];
+        fd_path(target, p);
+        if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+                return nsbox_error_set(reterr, errno, "mount tmpfs for cgroup on %s", m->destination);
+        /* reopened from the root: the fd of the target names what is under the tmpfs */
+        _cleanup_close_ int dir = open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY);
+        if (dir < 0)
+                return nsbox_error_set(reterr, dir, "open %s", m->destination);
+        _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+        _cleanup_fclose_ FILE *cg = fopen("/proc/self/cgroup", "re");
+        if (!mi || !cg)
+                return nsbox_error_set(reterr, errno, "read /proc/self/mountinfo and cgroup");
+        char line[4096], cl[4096];
+        while (fgets(line, sizeof(line), mi)) {
+                char root[1024], mp[1024], fstype[64], super[1024];
+                char *dash = strstr(line, " - ");
+                if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", root, mp) != 2 ||
+                    sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2 || !streq(root, "/"))
+                        continue;
+                const char *name = startswith(mp, "/sys/fs/cgroup/");
+                if (!name || !*name || strchr(name, '/') ||
+                    (!streq(fstype, "cgroup") && !streq(fstype, "cgroup2")))
+                        continue;
+                /* the container's path in that hierarchy */
+                char path[2048] = "/";
+                rewind(cg);
+                while (fgets(cl, sizeof(cl), cg)) {
+                        cl[strcspn(cl, "\n")] = 0;
+                        char *c1 = strchr(cl, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                        if (!c2)
+                                continue;
+                        *c2 = 0;
+                        bool match;
+                        if (streq(fstype, "cgroup2"))
+                                match = !c1[1];
+                        else {
+                                char a[1100], b[1100];
+                                snprintf(a, sizeof(a), ",%s,", super);
+                                snprintf(b, sizeof(b), ",%s,", c1 + 1);
+                                match = c1[1] && strstr(a, b);
+                        }
+                        if (match) {
+                                snprintf(path, sizeof(path), "%s", c2 + 1);
+                                break;
+                        }
+                }
+                if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+                        return nsbox_error_set(reterr, errno, "mkdir %s/%s", m->destination, name);
+                _cleanup_close_ int t = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                char src[3100];
+                snprintf(src, sizeof(src), "%s%s", mp, path);
+                int r = t < 0 ? negative_errno()
+                              : bind_mount_fd(AT_FDCWD, src, t, false,
+                                              mount_attr_from_flags(o->flags) | MOUNT_ATTR_NOSUID |
+                                                      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                                              0);
+                if (r < 0)
+                        return nsbox_error_set(reterr, r, "bind cgroup %s on %s/%s", src, m->destination,
+                                               name);
+        }
+        if (o->flags & MS_RDONLY) {
+                fd_path(dir, p);
+                if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          NULL) < 0)
+                        return nsbox_error_set(reterr, errno, "make %s read-only", m->destination);
+        }
+        return 0;
+}
+
 static int do_mount_parsed(int rootfd, const NsboxMount *m, const MountOptions *o, NsboxError **reterr)
 {
         bool bind = is_bind(m, o);
@@ -358,6 +434,8 @@ static int do_mount_parsed(int rootfd, const NsboxMount *m, const MountOptions *
         char p[64];
         fd_path(target, p);
         const char *type = m->type ? m->type : "none";
+        if (streq(type, "cgroup"))
+                return mount_cgroup_v1(rootfd, target, m, o, reterr);
         if (mount(m->source ? m->source : type, p, type, o->flags, o->data) < 0) {
                 /* sysfs needs a network namespace of the mounter's user
                  * namespace: a rootless container on the host's network

@@ -739,9 +739,11 @@ static int parse_resources(NsboxResources *res, json_t *r, NsboxError **reterr)
         if (!json_is_object(r))
                 return bad(reterr, "linux.resources", "expected an object");
         const char *key;
+        /* "devices", the device cgroup's allow-list that every engine sends,
+         * is applied by the OCI runtime itself (src/oci-cgroup.c) */
         json_object_foreach (r, key, v)
                 if (!streq(key, "memory") && !streq(key, "cpu") && !streq(key, "pids") &&
-                    !streq(key, "blockIO") && !streq(key, "unified"))
+                    !streq(key, "blockIO") && !streq(key, "unified") && !streq(key, "devices"))
                         return nsbox_error_set_message(
                                 reterr, EOPNOTSUPP, "config.json: linux.resources.%s: not supported", key);
         if ((o = json_object_get(r, "memory"))) {
