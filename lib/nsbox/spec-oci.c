@@ -316,6 +316,15 @@ int nsbox_spec_parse_oci(NsboxSpec *s, json_t *root, NsboxError **reterr)
                                 return -ENOMEM;
                 }
         }
+        /* setrlimit(2) twice for one resource would silently keep the last */
+        for (size_t i = 0; i < s->process.n_rlimits; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (s->process.rlimits[i].type == s->process.rlimits[j].type) {
+                                const char *n = nsbox_rlimit_name(s->process.rlimits[i].type);
+                                return nsbox_error_set_message(
+                                        reterr, EINVAL, "config.json: process.rlimits: %s given twice",
+                                        n ? n : "a limit");
+                        }
         if (!lx)
                 return 0;
         if ((r = check_paths_absolute(s->linux_cfg.masked_paths, "linux.maskedPaths", reterr)) < 0 ||

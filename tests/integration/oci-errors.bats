@@ -19,7 +19,12 @@ check_create() {
         b=$(oci_bundle bad "c['process']['args'] = ['sleep', '100']
 $edit")
         before=$(oci_leftovers)
-        run oci create --bundle "$b" "$id" </dev/null
+        # to a file, not through `run`: if a create wrongly succeeded, its
+        # init would hold run's pipe open and the test would hang
+        status=0
+        oci create --bundle "$b" "$id" </dev/null >"$OCI_DIR/create.out" 2>&1 || status=$?
+        output=$(cat "$OCI_DIR/create.out")
+        [ "$status" -ne 0 ] || oci delete --force "$id"
         echo "status=$status output=[$output]"
         [ "$status" -ne 0 ]
         [[ "$output" =~ $re ]]
@@ -59,6 +64,13 @@ $edit")
         check_create t "cgroupsPath '../escape': must be a path without" "c['linux']['cgroupsPath'] = '../escape'"
         check_create t "sysctl kernel.panic is not namespaced" "c['linux']['sysctl'] = {'kernel.panic': '1'}"
         check_create t "hooks.prestart: each hook needs an absolute path" "c['hooks'] = {'prestart': [{'path': 'rel'}]}"
+}
+
+@test "rlimits: unknown, duplicate, soft above hard; oomScoreAdj 1001" {
+        check_create t "RLIMIT_NOPE" "c['process']['rlimits'] = [{'type': 'RLIMIT_NOPE', 'soft': 1, 'hard': 1}]"
+        check_create t "RLIMIT_NOFILE" "c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': 10, 'hard': 10}, {'type': 'RLIMIT_NOFILE', 'soft': 10, 'hard': 10}]"
+        check_create t "soft|hard" "c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': 100, 'hard': 10}]"
+        check_create t "oomScoreAdj" "c['process']['oomScoreAdj'] = 1001"
 }
 
 @test "a command that does not exist fails the create, as runc's does" {

@@ -15,11 +15,12 @@ setup_file() {
         echo 'root:x:0:0:root:/root:/bin/sh' >"$PM/bb/etc/passwd"
         echo 'root:x:0:' >"$PM/bb/etc/group"
         tar -C "$PM/bb" -cf "$PM/bb.tar" .
-        # cgroupfs (no systemd here); a nofile limit this machine allows
-        # (podman's default 1048576 is above the hard limit root may set)
+        # cgroupfs (no systemd here); nofile and nproc limits this machine
+        # allows (podman's defaults, 1048576, are above the hard limits root
+        # may set here: no CAP_SYS_RESOURCE)
         cat >"$PM/containers.conf" <<CONF
 [containers]
-default_ulimits = ["nofile=1024:1024"]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 netns = "none"
 [engine]
 cgroup_manager = "cgroupfs"
